@@ -1,0 +1,48 @@
+# The README's two commands are `make run` and `make test`; CI runs `make test` (.ci/run).
+# Both install first (quick when nothing changed), so each works on a fresh clone.
+
+PY := .venv/bin/python
+RASA := PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
+RASA_DATA := data/nlu data/rules
+# Training prints a progress bar per epoch; logs are easier to read without them.
+export TQDM_DISABLE := 1
+
+.PHONY: help install run shell train test lint validate pytest unit lock
+
+help:
+	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
+	@echo "make test   install, then lint, validate the Rasa data and run every test"
+	@echo "make shell  chat in the terminal (rasa shell, with a real action server)"
+	@echo "make train  train the model if its inputs changed"
+	@echo "make unit   the tests that need no running servers (quick)"
+	@echo "make lock   regenerate requirements/*.lock from requirements/*.in"
+
+install:
+	@tools/install.sh
+
+run: install
+	$(PY) -m clinic_assistant run
+
+shell: install
+	$(PY) -m clinic_assistant shell
+
+train: install
+	$(PY) -m clinic_assistant train
+
+test: install lint validate pytest
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+validate:
+	$(RASA) data validate --fail-on-warnings --data $(RASA_DATA) --domain domain.yml --config config.yml
+
+pytest:
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest -m "not conversation"
+
+lock: install
+	tools/lock.sh

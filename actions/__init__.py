@@ -1,0 +1,5 @@
+"""Custom actions for the Rasa action server (rasa-sdk, application environment).
+
+Actions are thin: they read the tracker, call ``clinic_assistant`` and send what it returns.
+Every reply action derives from ``ClinicAction`` so every reply carries the reply contract.
+"""

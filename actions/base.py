@@ -1,0 +1,66 @@
+"""The base of every patient-facing action: tracker in, reply contract out."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from clinic_assistant.app import AppContext, current
+from clinic_assistant.conversation import Reply, Turn
+
+
+def turn_from_tracker(tracker: Tracker) -> Turn:
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    entities: dict[str, list[str]] = {}
+    for entity in message.get("entities") or []:
+        values = entities.setdefault(entity["entity"], [])
+        if entity.get("value") not in values:
+            values.append(entity.get("value"))
+    return Turn(
+        text=message.get("text") or "",
+        intent=intent.get("name") or "",
+        confidence=float(intent.get("confidence") or 0.0),
+        intent_ranking=tuple(
+            (ranked["name"], float(ranked.get("confidence") or 0.0))
+            for ranked in message.get("intent_ranking") or []
+        ),
+        entities={name: tuple(values) for name, values in entities.items()},
+        slots=dict(tracker.slots),
+    )
+
+
+class ClinicAction(Action, ABC):
+    """Sends the messages of a ``Reply`` and sets its slots.
+
+    The database work runs in a worker thread so one slow query never stalls the server's
+    event loop for every other patient.
+    """
+
+    def __init__(self, app: AppContext | None = None) -> None:
+        self._app = app
+
+    @property
+    def app(self) -> AppContext:
+        return self._app or current()
+
+    @abstractmethod
+    def reply(self, turn: Turn) -> Reply:
+        """What to say to this turn."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reply = await asyncio.to_thread(self.reply, turn_from_tracker(tracker))
+        for message in reply.messages:
+            dispatcher.utter_message(
+                text=message.text,
+                buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
+                json_message=message.custom,
+            )
+        return [SlotSet(name, value) for name, value in reply.slots.items()]

@@ -1,0 +1,26 @@
+"""When the assistant is not confident enough to answer: say so and offer topics."""
+
+from __future__ import annotations
+
+from actions.base import ClinicAction
+from clinic_assistant.contract import Triage
+from clinic_assistant.conversation import Reply, Turn, offer_topics
+
+
+class ActionOfferTopics(ClinicAction):
+    """Runs on ``nlu_fallback`` (low NLU confidence)."""
+
+    def name(self) -> str:
+        return "action_offer_topics"
+
+    def reply(self, turn: Turn) -> Reply:
+        with self.app.answers() as service:
+            return offer_topics(service, turn, Triage())
+
+
+class ActionDefaultFallback(ActionOfferTopics):
+    """Replaces Rasa's built-in default fallback (``utter_default``), which would reply without
+    the reply contract, when the dialogue policies are not confident about the next action."""
+
+    def name(self) -> str:
+        return "action_default_fallback"

@@ -1,0 +1,3 @@
+from clinic_assistant.cli import main
+
+main()

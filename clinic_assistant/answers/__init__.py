@@ -1,0 +1,1 @@
+"""Curated answers: the YAML catalogue, seeding it into the database, choosing and rendering one."""

@@ -1,0 +1,1 @@
+"""Running the product: building the spaCy pipeline, training, starting and stopping servers."""

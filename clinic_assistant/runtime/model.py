@@ -1,0 +1,159 @@
+"""The trained Rasa model: build the spaCy pipeline, and train only when the inputs changed.
+
+Training takes minutes, so the run command and the tests retrain only when something the model
+is built from changed. That set of inputs is ``TRAINING_INPUTS``; its fingerprint is stored next
+to the model.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# Relative to the project root. Curated answers (data/answers) are not here: they live in the
+# database and change without retraining.
+TRAINING_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data/nlu",
+    "data/rules",
+    "data/stories",
+    "data/entities",
+    "clinic_nlu",
+    "requirements/rasa.lock",
+)
+TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
+MODEL_NAME = "clinic"
+SPACY_PIPELINE = Path("build/spacy/clinic_en")
+SPACY_PATTERNS = Path("data/entities/patterns.jsonl")
+
+
+@dataclass(frozen=True)
+class RasaEnvironment:
+    """Where the Rasa environment is, and how to run things in it."""
+
+    root: Path
+
+    @property
+    def venv(self) -> Path:
+        return Path(os.environ.get("CLINIC_RASA_VENV", self.root / ".venv-rasa"))
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def rasa(self) -> Path:
+        return self.venv / "bin" / "rasa"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(self.root)
+        # TensorFlow's start-up chatter about CUDA and CPU features helps nobody here.
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        return env
+
+    def check(self) -> None:
+        if not self.rasa.exists():
+            raise FileNotFoundError(
+                f"the Rasa environment is missing ({self.rasa}); run `make install` first"
+            )
+
+
+def _files(root: Path, relative: str) -> list[Path]:
+    path = root / relative
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return []
+
+
+def training_fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    for relative in TRAINING_INPUTS:
+        for path in _files(root, relative):
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def model_path(root: Path) -> Path:
+    return root / "models" / f"{MODEL_NAME}.tar.gz"
+
+
+def _fingerprint_path(root: Path) -> Path:
+    return root / "models" / f"{MODEL_NAME}.fingerprint"
+
+
+def model_is_current(root: Path) -> bool:
+    stamp = _fingerprint_path(root)
+    return (
+        model_path(root).exists()
+        and stamp.exists()
+        and stamp.read_text().strip() == training_fingerprint(root)
+    )
+
+
+def build_spacy_pipeline(rasa_env: RasaEnvironment) -> None:
+    rasa_env.check()
+    subprocess.run(
+        [
+            str(rasa_env.python),
+            "-m",
+            "clinic_nlu.spacy_pipeline",
+            str(SPACY_PATTERNS),
+            str(SPACY_PIPELINE),
+        ],
+        cwd=rasa_env.root,
+        env=rasa_env.env(),
+        check=True,
+    )
+
+
+def train(rasa_env: RasaEnvironment, force: bool = False) -> Path:
+    """Train the model unless the current one was trained from the same inputs.
+
+    A lock file keeps two commands (say, the run command and the tests) from training at once.
+    """
+    root = rasa_env.root
+    (root / "models").mkdir(exist_ok=True)
+    with open(root / "models" / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train_locked(rasa_env, force)
+
+
+def _train_locked(rasa_env: RasaEnvironment, force: bool) -> Path:
+    root = rasa_env.root
+    build_spacy_pipeline(rasa_env)
+    if model_is_current(root) and not force:
+        print(f"Model is up to date: {model_path(root)}", file=sys.stderr)
+        return model_path(root)
+    fingerprint = training_fingerprint(root)
+    print("Training the model (this takes a few minutes)...", file=sys.stderr)
+    subprocess.run(
+        [
+            str(rasa_env.rasa),
+            "train",
+            "--fixed-model-name",
+            MODEL_NAME,
+            "--out",
+            "models",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            *[d for d in TRAINING_DATA if (root / d).exists()],
+        ],
+        cwd=root,
+        env=rasa_env.env(),
+        check=True,
+    )
+    _fingerprint_path(root).write_text(fingerprint + "\n")
+    return model_path(root)

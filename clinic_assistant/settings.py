@@ -1,0 +1,69 @@
+"""Settings, read from the environment with defaults that need no server.
+
+Every setting is an environment variable; the defaults give a self-contained local install
+(SQLite files under ``var/``). Clinic details are settings so each clinic sets its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ClinicDetails:
+    """What patients are told about how to reach people. Used in answer text placeholders."""
+
+    name: str
+    team_phone: str
+    team_hours: str
+    emergency_number: str
+
+    def placeholders(self) -> dict[str, str]:
+        return {
+            "clinic_name": self.name,
+            "team_phone": self.team_phone,
+            "team_hours": self.team_hours,
+            "emergency_number": self.emergency_number,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    database_url: str
+    tracker_database_path: Path
+    clinic: ClinicDetails
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        root = Path(env.get("CLINIC_ROOT", PROJECT_ROOT)).resolve()
+        var = root / "var"
+        return cls(
+            root=root,
+            database_url=env.get("CLINIC_DATABASE_URL", f"sqlite:///{var / 'clinic.db'}"),
+            tracker_database_path=Path(env.get("CLINIC_TRACKER_DB", var / "rasa_tracker.db")),
+            clinic=ClinicDetails(
+                name=env.get("CLINIC_NAME", "the breast clinic"),
+                team_phone=env.get("CLINIC_TEAM_PHONE", "the number on your appointment letter"),
+                team_hours=env.get("CLINIC_TEAM_HOURS", "Monday to Friday, 9am to 5pm"),
+                emergency_number=env.get("CLINIC_EMERGENCY_NUMBER", "999"),
+            ),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables, for the processes this one starts."""
+        return {
+            "CLINIC_ROOT": str(self.root),
+            "CLINIC_DATABASE_URL": self.database_url,
+            "CLINIC_TRACKER_DB": str(self.tracker_database_path),
+            "CLINIC_NAME": self.clinic.name,
+            "CLINIC_TEAM_PHONE": self.clinic.team_phone,
+            "CLINIC_TEAM_HOURS": self.clinic.team_hours,
+            "CLINIC_EMERGENCY_NUMBER": self.clinic.emergency_number,
+        }

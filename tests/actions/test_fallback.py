@@ -1,0 +1,48 @@
+from actions.fallback import ActionDefaultFallback, ActionOfferTopics
+from clinic_assistant.app import AppContext
+from tests.actions.conftest import make_tracker
+
+RANKING = [
+    ("nlu_fallback", 0.6),
+    ("ask_implant", 0.3),
+    ("ask_flap", 0.25),
+    ("greet", 0.1),
+    ("ask_timing", 0.05),
+    ("ask_what_is", 0.01),
+]
+
+
+def test_says_it_is_not_sure_and_offers_the_likeliest_topics_as_buttons(
+    app_context: AppContext, run_action
+) -> None:
+    tracker = make_tracker(
+        "can i use the thing from my tummy", "nlu_fallback", 0.6, ranking=RANKING
+    )
+    run = run_action(ActionOfferTopics(app_context), tracker)
+    (message,) = run.messages
+    assert "not sure" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/ask_implant",
+        "/ask_flap",
+        "/ask_timing",
+    ]
+    assert run.custom["topic"] == "fallback"
+    assert run.custom["answer_id"] == "fallback-not-sure"
+    assert run.custom["sources"] == []
+    assert run.custom["triage"] == {"level": "none", "reason": ""}
+    assert run.custom["suggestions"] == ["ask_implant", "ask_flap", "ask_timing"]
+
+
+def test_offers_at_least_two_topics_even_when_the_ranking_has_none(
+    app_context: AppContext, run_action
+) -> None:
+    tracker = make_tracker("???", "nlu_fallback", 0.3, ranking=[("nlu_fallback", 0.3)])
+    run = run_action(ActionOfferTopics(app_context), tracker)
+    assert 2 <= len(run.messages[0]["buttons"]) <= 3
+
+
+def test_the_dialogue_fallback_replies_with_the_contract_too(
+    app_context: AppContext, run_action
+) -> None:
+    run = run_action(ActionDefaultFallback(app_context), make_tracker("ok", "greet", 0.9))
+    assert run.custom["topic"] == "fallback"
