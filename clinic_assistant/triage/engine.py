@@ -1,0 +1,354 @@
+"""The triage engine: one patient message in, a level, a reason and the findings out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import negspacy.negation  # noqa: F401  (registers the "negex" pipeline factory)
+import spacy
+import yaml
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from clinic_assistant.contract import TRIAGE_LEVELS, Triage
+from clinic_assistant.triage.patterns import compile_pattern
+
+SPANS = "triage"
+NEGATED = "triage_negated"
+# Cue sets of context.yml matched as phrases; each becomes a Matcher label.
+CUE_SETS = (
+    "resolution_cues", "recurrence_cues", "general_cues_strong", "general_cues_before",
+    "general_cues_weak", "personal_cues", "present_cues", "history_cues", "long_ago_cues",
+)  # fmt: skip
+REQUESTS = ("personal_decision", "nurse_request")
+TEMPERATURE_WORDS = {"temp", "temperature", "temprature", "tempreture", "temperture", "fever",
+                     "feverish", "thermometer", "degrees", "°", "feever", "feaver"}  # fmt: skip
+NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d{1,2})?)(°?[cf])?$")
+
+
+def rank(level: str) -> int:
+    return TRIAGE_LEVELS.index(level)
+
+
+@dataclass(frozen=True)
+class Sign:
+    id: str
+    level: str
+    reason: str
+    all: tuple[tuple[str, ...], ...]
+    also: tuple[tuple[str, ...], ...] = ()
+    unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    sign: str
+    level: str
+    reason: str
+    resolved: bool = False
+
+    @property
+    def effective_level(self) -> str:
+        """A sign that is over or was treated counts as routine follow-up at most."""
+        if self.resolved and rank(self.level) > rank("routine_followup"):
+            return "routine_followup"
+        return self.level
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str
+    reason: str
+    findings: tuple[Finding, ...] = ()
+    personal_decision: bool = False
+    nurse_request: bool = False
+
+    @property
+    def triage(self) -> Triage:
+        return Triage(level=self.level, reason=self.reason)
+
+    @property
+    def expected_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "none")
+
+
+@dataclass
+class _SentenceState:
+    """Which concepts a sentence has, and whether each symptom there counts now or is over."""
+
+    present: set[str] = field(default_factory=set)
+    active: set[str] = field(default_factory=set)
+    resolved: set[str] = field(default_factory=set)
+
+
+def _group(item: str) -> tuple[str, ...]:
+    return tuple(item.split("|"))
+
+
+def _load_signs(path: Path) -> list[Sign]:
+    return [
+        Sign(
+            id=raw["id"],
+            level=raw["level"],
+            reason=raw["reason"],
+            all=tuple(_group(item) for item in raw["all"]),
+            also=tuple(_group(item) for item in raw.get("also", [])),
+            unless=tuple(raw.get("unless", [])),
+        )
+        for raw in yaml.safe_load(path.read_text())["signs"]
+    ]
+
+
+class TriageEngine:
+    """Assesses patient messages. Build once per process (loading takes about a second)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        concepts = yaml.safe_load((data_dir / "concepts.yml").read_text())["concepts"]
+        context = yaml.safe_load((data_dir / "context.yml").read_text())
+        self.signs = _load_signs(data_dir / "signs.yml")
+        self.kinds = {name: spec["kind"] for name, spec in concepts.items()}
+        # Measured temperatures (see _temperatures) are concepts too.
+        self.kinds.update(
+            measured_fever="symptom", high_fever="symptom", normal_temperature="modifier"
+        )
+        self.kinds.update({name: "request" for name in REQUESTS})
+        self.not_before = {name: set(spec.get("not_before", [])) for name, spec in concepts.items()}
+        self.not_after = {name: set(spec.get("not_after", [])) for name, spec in concepts.items()}
+        self.not_after["personal_decision"] = set(context["personal_decision_not_after"])
+        self.contractions = context["contractions"]
+        self._check_signs()
+        # Concepts behind emergency signs: a weak general cue ("is it normal to have chest
+        # pain?") does not set them aside, as a patient who has them often asks that way.
+        self.emergency_concepts = {
+            concept
+            for sign in self.signs if sign.level == "emergency"
+            for group in sign.all + sign.also for concept in group
+        }  # fmt: skip
+
+        self.nlp = spacy.blank("en")
+        self.sentencizer = self.nlp.add_pipe("sentencizer")
+        self.negex = self.nlp.add_pipe(
+            "negex",
+            config={
+                "neg_termset": context["negation"],
+                "span_keys": [SPANS],
+                "extension_name": NEGATED,
+            },
+        )
+        self.concepts = Matcher(self.nlp.vocab, validate=True)
+        for name, spec in concepts.items():
+            self.concepts.add(name, [compile_pattern(p) for p in spec["patterns"]])
+        for name in REQUESTS:
+            self.concepts.add(name, [compile_pattern(p) for p in context[name]])
+        self.cues = Matcher(self.nlp.vocab, validate=True)
+        for name in CUE_SETS:
+            self.cues.add(name, [compile_pattern(p) for p in context[name]])
+        self._contraction = re.compile(
+            r"(?<![\w'])(" + "|".join(re.escape(c) for c in self.contractions) + r")(?![\w'])"
+        )
+
+    def _check_signs(self) -> None:
+        for sign in self.signs:
+            if sign.level not in TRIAGE_LEVELS:
+                raise ValueError(f"sign {sign.id}: unknown level {sign.level!r}")
+            names = [n for group in sign.all + sign.also for n in group] + list(sign.unless)
+            unknown = [n for n in names if n not in self.kinds]
+            if unknown:
+                raise ValueError(f"sign {sign.id}: unknown concepts {unknown}")
+
+    # ------------------------------------------------------------------ reading the message
+    def normalise(self, text: str) -> str:
+        lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+        return self._contraction.sub(lambda m: self.contractions[m.group(1)], lowered)
+
+    def _doc(self, text: str) -> Doc:
+        doc = self.sentencizer(self.nlp.make_doc(self.normalise(text)))
+        spans = []
+        for span in self.concepts(doc, as_spans=True):
+            following = doc[span.end].lower_ if span.end < len(doc) else ""
+            preceding = doc[span.start - 1].lower_ if span.start > 0 else ""
+            if following in self.not_before.get(span.label_, ()):
+                continue
+            if preceding in self.not_after.get(span.label_, ()):
+                continue
+            spans.append(span)
+        spans += self._temperatures(doc)
+        # Per concept, the longest of overlapping matches.
+        by_concept: dict[str, list[Span]] = {}
+        for span in spans:
+            by_concept.setdefault(span.label_, []).append(span)
+        doc.spans[SPANS] = [s for group in by_concept.values() for s in filter_spans(group)]
+        return self.negex(doc)
+
+    def _temperatures(self, doc: Doc) -> list[Span]:
+        """Measured temperatures: 38 °C / 100.4 °F or more is a fever, 39.4 / 103 very high."""
+        spans = []
+        for sentence in doc.sents:
+            words = {t.lower_ for t in sentence}
+            for token in sentence:
+                match = NUMBER.match(token.lower_)
+                if not match:
+                    continue
+                unit = (match.group(2) or "").strip("°")
+                nxt = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+                if not unit and nxt in {"c", "f", "°c", "°f", "degrees", "°"}:
+                    unit = nxt.strip("°")[:1]
+                if not unit and not (words & TEMPERATURE_WORDS):
+                    continue
+                value = float(match.group(1).replace(",", "."))
+                celsius = (value - 32) * 5 / 9 if unit == "f" or value > 45 else value
+                if not 34 <= celsius <= 44:
+                    continue
+                if celsius >= 38.0:
+                    spans.append(Span(doc, token.i, token.i + 1, label="measured_fever"))
+                if celsius >= 39.4:
+                    spans.append(Span(doc, token.i, token.i + 1, label="high_fever"))
+                if celsius < 38.0:
+                    spans.append(Span(doc, token.i, token.i + 1, label="normal_temperature"))
+        return spans
+
+    # ------------------------------------------------------------------ context
+    def _cues(self, doc: Doc) -> dict[str, list[Span]]:
+        found: dict[str, list[Span]] = {name: [] for name in CUE_SETS}
+        for span in self.cues(doc, as_spans=True):
+            found[span.label_].append(span)
+        return found
+
+    @staticmethod
+    def _in(spans: Iterable[Span], sentence: Span) -> list[Span]:
+        return [s for s in spans if sentence.start <= s.start and s.end <= sentence.end]
+
+    def _is_general(self, span: Span, sentence: Span, cues: dict[str, list[Span]]) -> bool:
+        if self._in(cues["present_cues"], sentence):
+            return False
+        strong = self._in(cues["general_cues_strong"], sentence)
+        before = [c for c in self._in(cues["general_cues_before"], sentence) if c.end <= span.start]
+        if strong or before:
+            return True
+        if span.label_ in self.emergency_concepts:
+            return False
+        weak = self._in(cues["general_cues_weak"], sentence)
+        return bool(weak) and not self._in(cues["personal_cues"], sentence)
+
+    def _is_history(self, span: Span, sentence: Span, cues: dict[str, list[Span]]) -> bool:
+        if self._in(cues["long_ago_cues"], sentence):
+            return True
+        terminators = {t.lower() for t in self.negex.termination}
+        for cue in self._in(cues["history_cues"], sentence):
+            between = span.doc[cue.end : span.start]
+            if cue.end <= span.start and not any(t.lower_ in terminators for t in between):
+                return True
+        return False
+
+    def _is_resolved(
+        self, span: Span, sentence: Span, next_sentence: Span | None, cues: dict[str, list[Span]]
+    ) -> bool:
+        concept_spans = list(span.doc.spans[SPANS])
+
+        def real(cue: Span) -> bool:
+            # "stopped working" belongs to a symptom, it does not end one.
+            return not any(c.start <= cue.start < c.end for c in concept_spans)
+
+        scopes = [sentence]
+        if next_sentence is not None and not self._in(concept_spans, next_sentence):
+            scopes.append(next_sentence)
+        for scope in scopes:
+            for cue in self._in(cues["resolution_cues"], scope):
+                if cue.start >= span.end and real(cue):
+                    later = [r for r in self._in(cues["recurrence_cues"], scope)
+                             if r.start >= cue.end]  # fmt: skip
+                    if not later:
+                        return True
+        return False
+
+    def _sentence_states(self, doc: Doc) -> list[_SentenceState]:
+        cues = self._cues(doc)
+        sentences = list(doc.sents)
+        states = []
+        for index, sentence in enumerate(sentences):
+            state = _SentenceState()
+            following = sentences[index + 1] if index + 1 < len(sentences) else None
+            for span in self._in(doc.spans[SPANS], sentence):
+                concept = span.label_
+                if self.kinds.get(concept) in ("anchor", "modifier"):
+                    state.present.add(concept)
+                    continue
+                if span._.get(NEGATED):
+                    continue
+                # A request ("can I speak to a nurse?") is about now, whatever else is said.
+                if self.kinds[concept] == "symptom" and (
+                    self._is_history(span, sentence, cues)
+                    or self._is_general(span, sentence, cues)
+                ):
+                    continue
+                state.present.add(concept)
+                if self._is_resolved(span, sentence, following, cues):
+                    state.resolved.add(concept)
+                else:
+                    state.active.add(concept)
+            self._apply_measured_temperature(state)
+            states.append(state)
+        return states
+
+    @staticmethod
+    def _apply_measured_temperature(state: _SentenceState) -> None:
+        """A measured normal temperature outweighs the word "temperature" in its sentence."""
+        if "normal_temperature" in state.present and "measured_fever" not in state.present:
+            for concepts in (state.present, state.active, state.resolved):
+                concepts.discard("fever")
+
+    # ------------------------------------------------------------------ signs
+    def _findings(self, states: list[_SentenceState]) -> list[Finding]:
+        message_present = set().union(*(s.present for s in states)) if states else set()
+        message_active = set().union(*(s.active for s in states)) if states else set()
+        findings = []
+        for sign in self.signs:
+            if any(not set(group) & message_present for group in sign.also):
+                continue
+            for state in states:
+                if set(sign.unless) & state.present:
+                    continue
+                if all(set(group) & state.present for group in sign.all):
+                    used = {c for group in sign.all + sign.also for c in group}
+                    symptoms = {c for c in used if self.kinds.get(c, "symptom") == "symptom"}
+                    in_use = symptoms & (state.present | message_present)
+                    resolved = bool(in_use) and not (in_use & (state.active | message_active))
+                    findings.append(Finding(sign.id, sign.level, sign.reason, resolved))
+                    break
+        return findings
+
+    def assess(self, text: str) -> Assessment:
+        doc = self._doc(text)
+        states = self._sentence_states(doc)
+        findings = self._findings(states)
+        requests = set().union(*(s.active | s.resolved for s in states)) if states else set()
+        personal, nurse = "personal_decision" in requests, "nurse_request" in requests
+        level = max((f.effective_level for f in findings), key=rank, default="none")
+        if (personal or nurse) and rank(level) < rank("routine_followup"):
+            level = "routine_followup"
+        return Assessment(
+            level=level,
+            reason=self._reason(level, findings, personal, nurse),
+            findings=tuple(findings),
+            personal_decision=personal,
+            nurse_request=nurse,
+        )
+
+    @staticmethod
+    def _reason(level: str, findings: list[Finding], personal: bool, nurse: bool) -> str:
+        top = [f for f in findings if f.effective_level == level]
+        reasons = list(dict.fromkeys(f.reason for f in top))
+        if top and all(f.resolved for f in top):
+            reasons = [f"{reason} (now settled or treated)" for reason in reasons]
+        if level == "none":
+            return f"common after surgery: {', '.join(reasons)}" if reasons else ""
+        if not reasons:
+            if nurse:
+                return "asked to speak to a nurse"
+            if personal:
+                return "a question only your own team can answer"
+        return " and ".join(reasons[:2])
