@@ -1,17 +1,22 @@
-"""The base of every patient-facing action: tracker in, reply contract out."""
+"""The base of every patient-facing action: tracker in, reply contract out.
+
+Each action only says what kind of turn it handles; ``clinic_assistant.conversation.respond``
+triages the message first whatever that kind is, so no rule or story can answer a patient
+without triage and the reply contract.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinic_assistant.app import AppContext, current
-from clinic_assistant.conversation import Reply, Turn
+from clinic_assistant.conversation import Turn, respond
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -32,15 +37,19 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         ),
         entities={name: tuple(values) for name, values in entities.items()},
         slots=dict(tracker.slots),
+        sender_id=tracker.sender_id,
+        message_id=str(message.get("message_id") or ""),
     )
 
 
 class ClinicAction(Action, ABC):
-    """Sends the messages of a ``Reply`` and sets its slots.
+    """Sends the messages of the turn's reply and sets its slots.
 
-    The database work runs in a worker thread so one slow query never stalls the server's
-    event loop for every other patient.
+    The work (triage, database) runs in a worker thread so one slow query never stalls the
+    server's event loop for every other patient.
     """
+
+    kind: ClassVar[str]
 
     def __init__(self, app: AppContext | None = None) -> None:
         self._app = app
@@ -50,13 +59,14 @@ class ClinicAction(Action, ABC):
         return self._app or current()
 
     @abstractmethod
-    def reply(self, turn: Turn) -> Reply:
-        """What to say to this turn."""
+    def name(self) -> str:
+        """The action's name in the domain."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        reply = await asyncio.to_thread(self.reply, turn_from_tracker(tracker))
+        turn = turn_from_tracker(tracker)
+        reply = await asyncio.to_thread(respond, self.app, turn, self.kind)
         for message in reply.messages:
             dispatcher.utter_message(
                 text=message.text,

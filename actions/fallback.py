@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from actions.base import ClinicAction
-from clinic_assistant.contract import Triage
-from clinic_assistant.conversation import Reply, Turn, offer_topics
 
 
 class ActionOfferTopics(ClinicAction):
     """Runs on ``nlu_fallback`` (low NLU confidence)."""
 
+    kind = "fallback"
+
     def name(self) -> str:
         return "action_offer_topics"
-
-    def reply(self, turn: Turn) -> Reply:
-        with self.app.answers() as service:
-            return offer_topics(service, turn, Triage())
 
 
 class ActionDefaultFallback(ActionOfferTopics):

@@ -1,25 +1,45 @@
-"""The application context a process works with: settings and the database handle.
+"""The application context a process works with: settings, database, triage, staff alerts.
 
-The action server builds one on first use (``current()``); tests build their own.
+The action server builds one on first use (``current()``); tests build their own. Everything
+heavy (the database engine, the triage pipeline, the alert thread) is created on first use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sqlalchemy.orm import Session
 
 from clinic_assistant.answers.service import AnswerService
 from clinic_assistant.db import Database
+from clinic_assistant.notifications import BackgroundDispatcher, Dispatcher, EmailNotifier
 from clinic_assistant.settings import Settings
+from clinic_assistant.triage import TriageEngine
 
 
 class AppContext:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.database = Database(settings.database_url)
+
+    @cached_property
+    def database(self) -> Database:
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def triage(self) -> TriageEngine:
+        return TriageEngine(self.settings.root / "data" / "triage")
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        email = self.settings.email
+        notifier = EmailNotifier(email, self.settings.console_url) if email.configured else None
+        return Dispatcher(self.database, notifier)
+
+    @cached_property
+    def alerts(self) -> BackgroundDispatcher:
+        return BackgroundDispatcher(self.dispatcher)
 
     @contextmanager
     def answers(self) -> Iterator[AnswerService]:
@@ -29,6 +49,12 @@ class AppContext:
 
     def answer_service(self, session: Session) -> AnswerService:
         return AnswerService(session, self.settings.clinic.placeholders())
+
+    def close(self) -> None:
+        if "alerts" in self.__dict__:
+            self.alerts.stop()
+        if "database" in self.__dict__:
+            self.database.dispose()
 
 
 @lru_cache(maxsize=1)

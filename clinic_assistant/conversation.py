@@ -1,21 +1,43 @@
 """What the assistant says in one turn, independent of Rasa's SDK.
 
-Actions turn the tracker into a ``Turn``, call one of the functions here and send the ``Reply``
-back. Every message carries the reply contract (``custom``) of DESIGN.md.
+Actions turn the tracker into a ``Turn`` and call ``respond`` with what the dialogue decided
+(answer a question, fall back, respond to a symptom, a personal decision, a nurse request).
+Whatever that is, triage runs first: a safety message comes before anything else, urgent
+messages raise or update the conversation's flag, and every message carries the reply contract
+(``custom``) of DESIGN.md with the turn's triage level and reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clinic_assistant.answers.service import AnswerService, AnswerView
-from clinic_assistant.contract import Triage, reply_custom
+from clinic_assistant.answers.service import AnswerService, AnswerView, fill_placeholders
+from clinic_assistant.contract import TRIAGE_LEVELS, Triage, reply_custom
+from clinic_assistant.flags import FlagService
+from clinic_assistant.triage import Assessment
 
+if TYPE_CHECKING:
+    from clinic_assistant.app import AppContext
+
+# What the dialogue asks the assistant to do with a turn (one per action).
+KINDS = ("answer", "fallback", "symptom", "decision", "nurse")
 # Offered when the model's own ranking does not give enough informational topics.
 DEFAULT_SUGGESTION_INTENTS = ("ask_options", "ask_timing", "ask_what_is")
-# Intents whose answers are not topics worth offering as a suggestion.
-NOT_SUGGESTED = {"nlu_fallback", "greet"}
+NOT_SUGGESTED = {"nlu_fallback", "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
+# Intents that are conversation, not a question: after a safety message they add nothing.
+CONVERSATIONAL = {"greet", "goodbye", "thank", "acknowledge", "bot_challenge", "out_of_scope"}
+SAFETY_ANSWERS = {
+    "emergency": "triage_emergency",
+    "contact_team_today": "triage_contact_team_today",
+    "routine_followup": "triage_routine_followup",
+}
+UNCLEAR_SYMPTOM = "a symptom I could not assess"
+NURSE_REQUEST = "asked to speak to a nurse"
+PERSONAL_DECISION = "a question only your own team can answer"
+# A phone number: 7 or more digits, with the usual separators.
+PHONE = re.compile(r"(?<!\w)(\+?\d[\d\s().-]{5,}\d)(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -28,6 +50,8 @@ class Turn:
     intent_ranking: tuple[tuple[str, float], ...] = ()
     entities: dict[str, tuple[str, ...]] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)
+    sender_id: str = ""
+    message_id: str = ""
 
     def entity_values(self, entity: str) -> tuple[str, ...]:
         return self.entities.get(entity, ())
@@ -50,42 +74,239 @@ class Message:
 class Reply:
     messages: list[Message] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
+    # Set when an urgent flag queued a staff alert: deliver it once the turn is committed.
+    alert: bool = False
 
 
-def _message(
-    answer: AnswerView, triage: Triage, buttons: tuple[Button, ...] = (), **extra: Any
-) -> Message:
-    custom = reply_custom(
-        topic=answer.topic,
-        answer_id=answer.id,
-        sources=answer.sources,
-        triage=triage,
-        title=answer.title,
-        review_status=answer.review_status,
-        **extra,
+@dataclass
+class _Draft:
+    """A reply being put together: answers first, the contract is added at the end."""
+
+    answers: list[tuple[AnswerView, tuple[Button, ...], dict[str, Any]]] = field(
+        default_factory=list
     )
-    return Message(text=answer.text, custom=custom, buttons=buttons)
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, answer: AnswerView | None, buttons: tuple[Button, ...] = (), **extra: Any):
+        if answer is not None:
+            self.answers.append((answer, buttons, extra))
 
 
-def answer_question(service: AnswerService, turn: Turn, triage: Triage) -> Reply:
-    """Answer from the curated answer routed from the intent; topics to choose from if none."""
-    procedures = turn.entity_values("procedure")
-    answer = service.answer_for(turn.intent, procedures)
-    if answer is None:
-        return offer_topics(service, turn, triage)
-    return Reply(
-        messages=[_message(answer, triage)],
-        slots={"last_topic": answer.topic, "last_answer_id": answer.id},
-    )
+def _rank(level: str) -> int:
+    return TRIAGE_LEVELS.index(level)
 
 
-def offer_topics(service: AnswerService, turn: Turn, triage: Triage) -> Reply:
-    """Say the assistant is not sure, and offer two or three likely topics as buttons."""
-    ranked = [name for name, _ in turn.intent_ranking if name not in NOT_SUGGESTED]
-    suggestions = service.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=3)
-    answer = service.answer_for("nlu_fallback")
-    if answer is None:
-        raise LookupError("the answer store has no fallback answer; run the seed")
-    buttons = tuple(Button(title=s.title, payload=f"/{s.intent}") for s in suggestions)
-    message = _message(answer, triage, buttons, suggestions=[s.intent for s in suggestions])
-    return Reply(messages=[message])
+def symptom_triage(assessment: Assessment) -> Triage:
+    """The level and reason from the signs themselves (not from requests or decisions)."""
+    signs = [f for f in assessment.findings if f.level != "none"]
+    if not signs:
+        return Triage()
+    # The assessment's level is the highest sign's whenever a sign reaches routine follow-up.
+    return Triage(level=max((f.effective_level for f in signs), key=_rank),
+                  reason=assessment.reason)  # fmt: skip
+
+
+def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
+    """Triage the turn, then compose and record the reply, all in one unit of work."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of turn {kind!r}")
+    assessment = app.triage.assess(turn.text)
+    with app.database.unit_of_work() as session:
+        composer = _Composer(app.answer_service(session), FlagService(session), turn, assessment)
+        reply = composer.compose(kind)
+    if reply.alert:
+        app.alerts.nudge()
+    return reply
+
+
+class _Composer:
+    def __init__(
+        self, answers: AnswerService, flags: FlagService, turn: Turn, assessment: Assessment
+    ) -> None:
+        self.answers = answers
+        self.flags = flags
+        self.turn = turn
+        self.assessment = assessment
+
+    # ------------------------------------------------------------------ the turn
+    def compose(self, kind: str) -> Reply:
+        turn, assessment = self.turn, self.assessment
+        symptoms = symptom_triage(assessment)
+        wants_nurse = assessment.nurse_request or kind == "nurse"
+        personal = assessment.personal_decision or kind == "decision"
+        unclear_symptom = (
+            kind == "symptom"
+            and symptoms.level == "none"
+            and not (assessment.expected_findings or wants_nurse or personal)
+        )
+        triage, flag_kind = self._turn_triage(symptoms, wants_nurse, personal, unclear_symptom)
+        callback = self._callback_number()
+        draft = _Draft()
+        if symptoms.level != "none":
+            draft.add(self.answers.answer_for(SAFETY_ANSWERS[symptoms.level]))
+        if callback and not wants_nurse:
+            # The number the patient was asked for: that is the whole message.
+            draft.add(self.answers.answer_for("callback_number"))
+        elif wants_nurse:
+            draft.add(self.answers.answer_for("request_nurse"))
+        elif personal:
+            self._personal_decision(draft)
+        elif kind == "symptom":
+            self._symptom(draft, unclear_symptom)
+        elif kind == "fallback":
+            if symptoms.level == "none" and not callback:
+                self._offer_topics(draft)
+        elif not (draft.answers and turn.intent in CONVERSATIONAL):
+            self._answer(draft)
+        if not draft.answers:
+            self._offer_topics(draft)
+        return self._finish(draft, triage, flag_kind, callback, wants_nurse)
+
+    def _turn_triage(
+        self, symptoms: Triage, wants_nurse: bool, personal: bool, unclear_symptom: bool
+    ) -> tuple[Triage, str | None]:
+        if symptoms.level != "none":
+            return symptoms, "symptom"
+        for condition, reason, kind in (
+            (wants_nurse, NURSE_REQUEST, "nurse_request"),
+            (personal, PERSONAL_DECISION, "personal_decision"),
+            (unclear_symptom, UNCLEAR_SYMPTOM, "symptom"),
+        ):
+            if condition:
+                return Triage("routine_followup", reason), kind
+        return Triage("none", self.assessment.reason), None
+
+    def _callback_number(self) -> str:
+        """A phone number left after asking for a call back ("" if none)."""
+        if not self.turn.slots.get("awaiting_callback"):
+            return ""
+        match = PHONE.search(self.turn.text)
+        if not match or sum(c.isdigit() for c in match.group(1)) < 7:
+            return ""
+        return " ".join(match.group(1).split())
+
+    # ------------------------------------------------------------------ what to say
+    def _answer(self, draft: _Draft) -> None:
+        turn = self.turn
+        if turn.intent == "ask_more":
+            self._more(draft)
+            return
+        procedures = turn.entity_values("procedure")
+        context: dict[str, Any] = {}
+        if not procedures and turn.slots.get("procedure"):
+            # A follow-up ("and the risks?") is about what was discussed before.
+            procedures = (turn.slots["procedure"],)
+            context = {"procedure": turn.slots["procedure"], "from": "conversation"}
+        answer = self.answers.answer_for(turn.intent, procedures, turn.text)
+        if answer is None:
+            self._offer_topics(draft)
+            return
+        draft.add(answer, context=context) if context else draft.add(answer)
+
+    def _more(self, draft: _Draft) -> None:
+        topic = self.turn.slots.get("last_topic")
+        given = list(self.turn.slots.get("given_answers") or [])
+        answer = self.answers.next_in_topic(topic, given) if topic else None
+        if answer is None:
+            suggestions = self._suggestions()
+            draft.add(self.answers.answer_for("ask_more"), suggestions, suggestions=[
+                b.payload[1:] for b in suggestions
+            ])  # fmt: skip
+            return
+        draft.add(answer)
+
+    def _personal_decision(self, draft: _Draft) -> None:
+        turn = self.turn
+        draft.add(self.answers.answer_for("ask_personal_decision", (), turn.text))
+        general = None
+        for procedure in turn.entity_values("procedure"):
+            general = self.answers.about_procedure(procedure)
+            if general:
+                break
+        if general is None and turn.intent not in {"ask_personal_decision", "request_nurse"}:
+            general = self.answers.answer_for(turn.intent, (), turn.text)
+        if general is not None and general.topic not in ("greeting_smalltalk", "out_of_scope"):
+            draft.add(general)
+
+    def _symptom(self, draft: _Draft, unclear: bool) -> None:
+        if draft.answers:
+            return
+        if unclear:
+            draft.add(self.answers.answer_for("report_symptom"))
+        else:
+            draft.add(self.answers.answer_for("triage_expected"))
+
+    def _suggestions(self) -> tuple[Button, ...]:
+        ranked = [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
+        suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=3)
+        return tuple(Button(title=s.title, payload=f"/{s.intent}") for s in suggestions)
+
+    def _offer_topics(self, draft: _Draft) -> None:
+        answer = self.answers.answer_for("nlu_fallback")
+        if answer is None:
+            raise LookupError("the answer store has no fallback answer; run the seed")
+        buttons = self._suggestions()
+        draft.add(answer, buttons, suggestions=[b.payload[1:] for b in buttons])
+
+    # ------------------------------------------------------------------ recording it
+    def _finish(
+        self,
+        draft: _Draft,
+        triage: Triage,
+        flag_kind: str | None,
+        callback: str,
+        wants_nurse: bool,
+    ) -> Reply:
+        turn = self.turn
+        reply = Reply()
+        reference = ""
+        if flag_kind is not None:
+            outcome = self.flags.raise_flag(
+                conversation_id=turn.sender_id or "unknown",
+                message_id=turn.message_id,
+                message_text=turn.text,
+                level=triage.level,
+                reason=triage.reason,
+                kind=flag_kind,
+            )
+            reference, reply.alert = outcome.reference, outcome.alert
+        if callback:
+            reference = reference or turn.slots["awaiting_callback"]
+            self.flags.record_callback_number(turn.slots["awaiting_callback"], callback)
+        values = {"reason": triage.reason, "reference": reference or "not needed"}
+        for answer, buttons, extra in draft.answers:
+            text = fill_placeholders(answer.text, values)
+            custom = reply_custom(
+                topic=answer.topic,
+                answer_id=answer.id,
+                sources=answer.sources,
+                triage=triage,
+                title=answer.title,
+                review_status=answer.review_status,
+                **({"flag_reference": reference} if reference else {}),
+                **extra,
+            )
+            reply.messages.append(Message(text=text, custom=custom, buttons=buttons))
+        reply.slots = self._slots(draft, wants_nurse, reference, callback)
+        return reply
+
+    def _slots(
+        self, draft: _Draft, wants_nurse: bool, reference: str, callback: str
+    ) -> dict[str, Any]:
+        slots: dict[str, Any] = {}
+        informative = [a for a, _, _ in draft.answers if a.sources and a.topic not in (
+            "red_flag", "needs_surgeon_decision", "out_of_scope"
+        )]  # fmt: skip
+        if informative:
+            last = informative[-1]
+            given = list(self.turn.slots.get("given_answers") or [])
+            slots.update(
+                last_topic=last.topic,
+                last_answer_id=last.id,
+                given_answers=[*given, *(a.id for a in informative if a.id not in given)],
+            )
+        if wants_nurse and reference:
+            slots["awaiting_callback"] = reference
+        elif callback or self.turn.slots.get("awaiting_callback"):
+            slots["awaiting_callback"] = None
+        return slots

@@ -33,11 +33,31 @@ class ClinicDetails:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """Where staff alerts about urgent flags go. No host: alerts are recorded, not sent."""
+
+    host: str = ""
+    port: int = 25
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    sender: str = "assistant@localhost"
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.recipients)
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     database_url: str
     tracker_database_path: Path
     clinic: ClinicDetails
+    email: EmailSettings = EmailSettings()
+    # Links in staff alerts point here (the staff console).
+    console_url: str = "http://localhost:8000"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +74,20 @@ class Settings:
                 team_hours=env.get("CLINIC_TEAM_HOURS", "Monday to Friday, 9am to 5pm"),
                 emergency_number=env.get("CLINIC_EMERGENCY_NUMBER", "999"),
             ),
+            email=EmailSettings(
+                host=env.get("CLINIC_SMTP_HOST", ""),
+                port=int(env.get("CLINIC_SMTP_PORT", "25")),
+                username=env.get("CLINIC_SMTP_USER", ""),
+                password=env.get("CLINIC_SMTP_PASSWORD", ""),
+                starttls=env.get("CLINIC_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+                sender=env.get("CLINIC_ALERT_FROM", "assistant@localhost"),
+                recipients=tuple(
+                    address.strip()
+                    for address in env.get("CLINIC_ALERT_TO", "").split(",")
+                    if address.strip()
+                ),
+            ),
+            console_url=env.get("CLINIC_CONSOLE_URL", "http://localhost:8000").rstrip("/"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -66,4 +100,12 @@ class Settings:
             "CLINIC_TEAM_PHONE": self.clinic.team_phone,
             "CLINIC_TEAM_HOURS": self.clinic.team_hours,
             "CLINIC_EMERGENCY_NUMBER": self.clinic.emergency_number,
+            "CLINIC_SMTP_HOST": self.email.host,
+            "CLINIC_SMTP_PORT": str(self.email.port),
+            "CLINIC_SMTP_USER": self.email.username,
+            "CLINIC_SMTP_PASSWORD": self.email.password,
+            "CLINIC_SMTP_STARTTLS": "true" if self.email.starttls else "",
+            "CLINIC_ALERT_FROM": self.email.sender,
+            "CLINIC_ALERT_TO": ",".join(self.email.recipients),
+            "CLINIC_CONSOLE_URL": self.console_url,
         }

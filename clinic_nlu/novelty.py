@@ -26,6 +26,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.en.stop_words import STOP_WORDS
 
 FALLBACK_INTENT = "nlu_fallback"
+# Added to the parse result when this component sent a message to the fallback.
+OUTPUT_KEY = "unknown_words"
 WORD = re.compile(r"[a-z]+")
 VOCABULARY_FILE = "vocabulary.json"
 
@@ -143,6 +145,7 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _fall_back(message: Message, share: float) -> None:
+        message.set(OUTPUT_KEY, {"known_share": round(share, 3)}, add_to_output=True)
         confidence = 1.0 - share
         message.data[INTENT] = {"name": FALLBACK_INTENT, "confidence": confidence}
         ranking = message.get(INTENT_RANKING_KEY) or []

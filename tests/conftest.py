@@ -16,6 +16,7 @@ from clinic_assistant.app import AppContext
 from clinic_assistant.db import Database
 from clinic_assistant.db.migrate import upgrade
 from clinic_assistant.settings import PROJECT_ROOT, Settings
+from clinic_assistant.triage import TriageEngine
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -113,13 +114,21 @@ def settings(tmp_path: Path, project_root: Path, database_url: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def triage_engine(project_root: Path) -> TriageEngine:
+    return TriageEngine(project_root / "data" / "triage")
+
+
 @pytest.fixture
-def app_context(settings: Settings, catalogue: Catalogue) -> Iterator[AppContext]:
+def app_context(
+    settings: Settings, catalogue: Catalogue, triage_engine: TriageEngine
+) -> Iterator[AppContext]:
     app = AppContext(settings)
+    app.__dict__["triage"] = triage_engine  # built once per session: it takes a moment
     with app.database.unit_of_work() as session:
         seed_catalogue(session, catalogue)
     yield app
-    app.database.dispose()
+    app.close()
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,8 @@ MARKER_ENV = {
     "implementation_name": "cpython",
     "os_name": "posix",
 }
-EXTRAS = ("spacy",)
+# spacy: the project's pipeline; transformers: the dense (MiniLM) featurizer of clinic_nlu.
+EXTRAS = ("spacy", "transformers")
 # Installed separately, without dependencies (rasa-sdk 3.6 also declares Python <3.11).
 LEFT_OUT = {"rasa-sdk"}
 # Replacements, each with its reason.

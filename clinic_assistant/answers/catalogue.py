@@ -31,6 +31,7 @@ ANSWER_FIELDS = {
     "review_status",
     "intents",
     "procedures",
+    "keywords",
 }
 
 
@@ -60,6 +61,8 @@ class AnswerEntry:
     review_status: str
     intents: tuple[str, ...]
     procedures: tuple[str, ...] = ()
+    # Words that pick this answer among several for the same intent ("benefit", "tamoxifen").
+    keywords: tuple[str, ...] = ()
     position: int = 0
     file: str = field(default="", compare=False)
 
@@ -136,6 +139,8 @@ def _check_answer(answer: AnswerEntry, sources: dict[str, SourceEntry]) -> list[
     bad_names = [name for name in answer.intents + answer.procedures if not NAME.match(name)]
     if bad_names:
         problems.append(f"intents and procedures must be snake_case names: {bad_names}")
+    if any(not keyword.strip() for keyword in answer.keywords):
+        problems.append("keywords must not be empty")
     return problems
 
 
@@ -172,6 +177,7 @@ def _load_answers(
                 review_status=str(raw["review_status"]),
                 intents=_text_list(raw, "intents"),
                 procedures=_text_list(raw, "procedures"),
+                keywords=tuple(k.lower() for k in _text_list(raw, "keywords")),
                 file=path.name,
             )
         except ValueError as error:

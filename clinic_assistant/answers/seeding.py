@@ -68,6 +68,7 @@ def _copy_routing(answer: Answer, entry: AnswerEntry) -> None:
     answer.topic = entry.topic
     answer.intents = list(entry.intents)
     answer.procedures = list(entry.procedures)
+    answer.keywords = list(entry.keywords)
     answer.position = entry.position
 
 

@@ -41,15 +41,34 @@ def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
-def choose(candidates: Sequence[Answer], procedures: Iterable[str]) -> Answer | None:
-    """The answer about a procedure the patient named, else the topic's general answer."""
+def keyword_hits(answer: Answer, text: str) -> int:
+    """How many of the answer's keywords start a word of the text ("benefit" in "benefits")."""
+    lowered = text.lower()
+    return sum(1 for keyword in answer.keywords if re.search(rf"\b{re.escape(keyword)}", lowered))
+
+
+def choose(
+    candidates: Sequence[Answer], procedures: Iterable[str] = (), text: str = ""
+) -> Answer | None:
+    """The best answer for the question among those routed from its intent.
+
+    Answers about a procedure the patient named come first; among those left, the one whose
+    keywords the message uses most; with no keyword in the message, the topic's general answer
+    (one not tied to a procedure), else the first in catalogue order.
+    """
     wanted = set(procedures)
-    if wanted:
-        for answer in candidates:
-            if wanted & set(answer.procedures):
-                return answer
-    general = [answer for answer in candidates if not answer.procedures]
-    return (general or list(candidates) or [None])[0]
+    about_named = [a for a in candidates if wanted & set(a.procedures)]
+    pool = about_named or list(candidates)
+    if not pool:
+        return None
+    scores = [keyword_hits(answer, text) for answer in pool]
+    if max(scores) > 0:
+        return pool[scores.index(max(scores))]
+    if not about_named:
+        general = [a for a in pool if not a.procedures and not a.keywords]
+        if general:
+            return general[0]
+    return pool[0]
 
 
 class AnswerService:
@@ -73,9 +92,26 @@ class AnswerService:
             review_status=answer.review_status,
         )
 
-    def answer_for(self, intent: str, procedures: Iterable[str] = ()) -> AnswerView | None:
-        answer = choose(self.answers.for_intent(intent), procedures)
+    def answer_for(
+        self, intent: str, procedures: Iterable[str] = (), text: str = ""
+    ) -> AnswerView | None:
+        answer = choose(self.answers.for_intent(intent), procedures, text)
         return self.view(answer) if answer else None
+
+    def next_in_topic(self, topic: str, given: Iterable[str]) -> AnswerView | None:
+        """The first answer of the topic the patient has not been given yet ("tell me more")."""
+        given = set(given)
+        for answer in self.answers.in_topic(topic):
+            if answer.id not in given:
+                return self.view(answer)
+        return None
+
+    def about_procedure(self, procedure: str) -> AnswerView | None:
+        """The general answer about a procedure, for personal questions about it."""
+        about = [a for a in self.answers.all() if procedure in a.procedures]
+        options = [a for a in about if a.topic.startswith("option_")]
+        chosen = (options or about or [None])[0]
+        return self.view(chosen) if chosen else None
 
     def suggestions(self, ranked_intents: Iterable[str], limit: int = 3) -> list[Suggestion]:
         """Up to ``limit`` topics, one per intent in the order given, for fallback buttons."""

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from clinic_assistant.db.models import Answer, AnswerVersion, Source
+from clinic_assistant.db.models import (
+    Answer,
+    AnswerVersion,
+    Flag,
+    FlagEvent,
+    Notification,
+    Source,
+)
 
 
 class SourceRepository:
@@ -66,3 +74,81 @@ class AnswerRepository:
             .order_by(AnswerVersion.version)
         )
         return self.session.scalars(query).all()
+
+
+class FlagRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, flag_id: int) -> Flag | None:
+        return self.session.get(Flag, flag_id)
+
+    def by_reference(self, reference: str) -> Flag | None:
+        return self.session.scalars(select(Flag).where(Flag.reference == reference)).first()
+
+    def open_for_conversation(self, conversation_id: str) -> Flag | None:
+        """The conversation's flag that is not resolved yet, if any (newest first)."""
+        query = (
+            select(Flag)
+            .where(Flag.conversation_id == conversation_id, Flag.status != "resolved")
+            .order_by(Flag.id.desc())
+        )
+        return self.session.scalars(query).first()
+
+    def reference_exists(self, reference: str) -> bool:
+        return self.by_reference(reference) is not None
+
+    def add(self, flag: Flag) -> None:
+        self.session.add(flag)
+
+    def add_event(self, event: FlagEvent) -> None:
+        self.session.add(event)
+
+    def events(self, flag_id: int) -> list[FlagEvent]:
+        query = select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id)
+        return list(self.session.scalars(query))
+
+
+class NotificationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, notification: Notification) -> None:
+        self.session.add(notification)
+
+    def get(self, notification_id: int) -> Notification | None:
+        return self.session.get(Notification, notification_id)
+
+    def for_flag(self, flag_id: int) -> list[Notification]:
+        query = select(Notification).where(Notification.flag_id == flag_id)
+        return list(self.session.scalars(query.order_by(Notification.id)))
+
+    def due_ids(self, now: datetime, stale_before: datetime, limit: int = 20) -> list[int]:
+        """Pending notifications whose time has come, and claims abandoned by a dead worker."""
+        query = (
+            select(Notification.id)
+            .where(
+                or_(
+                    (Notification.status == "pending") & (Notification.next_attempt_at <= now),
+                    (Notification.status == "sending") & (Notification.claimed_at < stale_before),
+                )
+            )
+            .order_by(Notification.next_attempt_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def claim(self, notification_id: int, now: datetime, stale_before: datetime) -> bool:
+        """Take a notification for sending; False if another worker already has it."""
+        result = self.session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                or_(
+                    Notification.status == "pending",
+                    (Notification.status == "sending") & (Notification.claimed_at < stale_before),
+                ),
+            )
+            .values(status="sending", claimed_at=now)
+        )
+        return result.rowcount == 1

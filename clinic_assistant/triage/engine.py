@@ -281,8 +281,7 @@ class TriageEngine:
                     continue
                 # A request ("can I speak to a nurse?") is about now, whatever else is said.
                 if self.kinds[concept] == "symptom" and (
-                    self._is_history(span, sentence, cues)
-                    or self._is_general(span, sentence, cues)
+                    self._is_history(span, sentence, cues) or self._is_general(span, sentence, cues)
                 ):
                     continue
                 state.present.add(concept)

@@ -18,6 +18,7 @@ def make_tracker(
     entities: list[dict[str, Any]] | None = None,
     ranking: list[tuple[str, float]] | None = None,
     slots: dict[str, Any] | None = None,
+    sender: str = "test-patient",
 ) -> Tracker:
     ranking = ranking or [(intent, confidence)]
     latest = {
@@ -25,9 +26,10 @@ def make_tracker(
         "intent": {"name": intent, "confidence": confidence},
         "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
         "entities": entities or [],
+        "message_id": "m-" + str(abs(hash(text))),
     }
     return Tracker(
-        sender_id="test-patient",
+        sender_id=sender,
         slots=slots or {},
         latest_message=latest,
         events=[{"event": "user", "text": text, "parse_data": latest}],
@@ -45,8 +47,21 @@ class ActionRun:
 
     @property
     def custom(self) -> dict[str, Any]:
+        """The reply's only custom object (most replies have one message)."""
         (message,) = self.messages
         return message["custom"]
+
+    @property
+    def customs(self) -> list[dict[str, Any]]:
+        return [message["custom"] for message in self.messages]
+
+    @property
+    def topics(self) -> list[str]:
+        return [custom["topic"] for custom in self.customs]
+
+    @property
+    def text(self) -> str:
+        return " ".join(message["text"] for message in self.messages)
 
     def slot(self, name: str) -> Any:
         values = [e["value"] for e in self.events if e.get("event") == "slot" and e["name"] == name]

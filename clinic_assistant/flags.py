@@ -1,0 +1,114 @@
+"""Flags for the nurses: raised by triage, one open flag per conversation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from clinic_assistant.contract import TRIAGE_LEVELS
+from clinic_assistant.db.models import Flag, FlagEvent, Notification, utcnow
+from clinic_assistant.db.repositories import FlagRepository, NotificationRepository
+
+ASSISTANT = "assistant"
+# Levels at which staff are alerted at once, not only through the queue.
+ALERT_LEVELS = ("contact_team_today", "emergency")
+# Unambiguous characters for references read out on the phone (no 0/O, 1/I).
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _rank(level: str) -> int:
+    return TRIAGE_LEVELS.index(level)
+
+
+@dataclass(frozen=True)
+class FlagOutcome:
+    flag_id: int
+    reference: str
+    created: bool
+    escalated: bool
+    alert: bool
+
+
+class FlagService:
+    def __init__(self, session: Session) -> None:
+        self.flags = FlagRepository(session)
+        self.notifications = NotificationRepository(session)
+        self.session = session
+
+    def _new_reference(self) -> str:
+        while True:
+            reference = "F-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
+            if not self.flags.reference_exists(reference):
+                return reference
+
+    def raise_flag(
+        self,
+        *,
+        conversation_id: str,
+        message_id: str,
+        message_text: str,
+        level: str,
+        reason: str,
+        kind: str,
+    ) -> FlagOutcome:
+        """Create the conversation's flag, or update its open one; queue an alert if urgent."""
+        if level == "none":
+            raise ValueError("only a message that needs a person raises a flag")
+        flag = self.flags.open_for_conversation(conversation_id)
+        if flag is None:
+            flag = self._create(conversation_id, message_id, message_text, level, reason, kind)
+            created, escalated = True, False
+        else:
+            created = False
+            escalated = self._update(flag, message_id, message_text, level, reason, kind)
+        alert = level in ALERT_LEVELS and (created or escalated)
+        if alert:
+            self.notifications.add(Notification(flag_id=flag.id, level=flag.level))
+            self.session.flush()
+        return FlagOutcome(flag.id, flag.reference, created, escalated, alert)
+
+    def _create(self, conversation_id, message_id, message_text, level, reason, kind) -> Flag:
+        flag = Flag(
+            reference=self._new_reference(),
+            conversation_id=conversation_id,
+            message_id=message_id,
+            message_text=message_text,
+            level=level,
+            reason=reason,
+            kind=kind,
+            status="open",
+            occurrences=1,
+        )
+        self.flags.add(flag)
+        self.session.flush()
+        self._event(flag, "raised", f"{level}: {reason}")
+        return flag
+
+    def _update(self, flag: Flag, message_id, message_text, level, reason, kind) -> bool:
+        flag.occurrences += 1
+        flag.message_id, flag.message_text = message_id, message_text
+        flag.updated_at = utcnow()
+        escalated = _rank(level) > _rank(flag.level)
+        if escalated:
+            flag.level, flag.reason, flag.kind = level, reason, kind
+            if flag.status == "acknowledged":
+                # Worse news after a nurse looked: it needs looking at again.
+                flag.status = "open"
+            self._event(flag, "escalated", f"{level}: {reason}")
+        else:
+            self._event(flag, "updated", f"{level}: {reason}")
+        return escalated
+
+    def _event(self, flag: Flag, action: str, detail: str, actor: str = ASSISTANT) -> None:
+        self.flags.add_event(FlagEvent(flag_id=flag.id, actor=actor, action=action, detail=detail))
+
+    def record_callback_number(self, reference: str, phone: str) -> bool:
+        flag = self.flags.by_reference(reference)
+        if flag is None:
+            return False
+        flag.callback_phone = phone
+        flag.updated_at = utcnow()
+        self._event(flag, "callback_number", "the patient left a number for a call back")
+        return True

@@ -1,0 +1,194 @@
+"""Evaluate a trained model on a labelled file of patient messages (the held-out test file).
+
+Reports intent accuracy, macro-F1 and the wrong-answer rate: the share of messages answered
+with a wrong topic instead of the fallback. Also sweeps the confidence threshold below which
+the assistant falls back, to calibrate it (``--target-wrong`` is the wrong-answer rate allowed).
+
+Usage (Rasa environment, from the project root):
+  python -m clinic_nlu.evaluation MODEL.tar.gz tests/nlu/heldout.yml --out results/heldout
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+FALLBACK = "nlu_fallback"
+# Intents whose topic is not given by a curated answer routed from them.
+SPECIAL_TOPICS = {
+    "report_symptom": "red_flag",
+    "ask_personal_decision": "needs_surgeon_decision",
+    "request_nurse": "needs_surgeon_decision",
+    # "tell me more" continues whatever was discussed: its own pseudo-topic here.
+    "ask_more": "ask_more",
+}
+
+
+@dataclass
+class Prediction:
+    text: str
+    expected: str
+    predicted: str
+    confidence: float
+    unknown_words: bool
+
+    def decided(self, threshold: float) -> str:
+        """The intent the assistant acts on with this fallback threshold."""
+        if self.unknown_words or self.confidence < threshold:
+            return FALLBACK
+        return self.predicted
+
+
+def read_labelled(path: Path) -> list[tuple[str, str]]:
+    messages = []
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        for line in block["examples"].splitlines():
+            if line.strip():
+                messages.append((line.strip()[2:], block["intent"]))
+    return messages
+
+
+def topics_of_intents(answers_dir: Path) -> dict[str, str]:
+    topics = dict(SPECIAL_TOPICS)
+    for path in sorted(answers_dir.glob("*.yml")):
+        for answer in (yaml.safe_load(path.read_text()) or {}).get("answers") or []:
+            for intent in answer.get("intents") or []:
+                topics.setdefault(intent, answer["topic"])
+    return topics
+
+
+def _top_intent(parsed: dict) -> tuple[str, float]:
+    """The classifier's own top intent, whatever FallbackClassifier made of it."""
+    for ranked in parsed.get("intent_ranking") or [parsed["intent"]]:
+        if ranked["name"] != FALLBACK:
+            return ranked["name"], float(ranked["confidence"])
+    return FALLBACK, float(parsed["intent"]["confidence"])
+
+
+def predict(model: Path, messages: list[tuple[str, str]]) -> list[Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> list[Prediction]:
+        predictions = []
+        for text, expected in messages:
+            parsed = await agent.parse_message(text)
+            intent, confidence = _top_intent(parsed)
+            predictions.append(
+                Prediction(text, expected, intent, confidence, "unknown_words" in parsed)
+            )
+        return predictions
+
+    return asyncio.run(parse_all())
+
+
+def metrics(predictions: list[Prediction], topics: dict[str, str], threshold: float) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    expected = [p.expected for p in predictions]
+    decided = [p.decided(threshold) for p in predictions]
+    labels = sorted(set(expected))
+    wrong = [
+        p for p, d in zip(predictions, decided, strict=True)
+        if d != FALLBACK and topics.get(d, d) != topics.get(p.expected, p.expected)
+    ]  # fmt: skip
+    return {
+        "threshold": threshold,
+        "messages": len(predictions),
+        "intent_accuracy": accuracy_score(expected, decided),
+        "macro_f1": f1_score(expected, decided, labels=labels, average="macro", zero_division=0),
+        "wrong_answer_rate": len(wrong) / len(predictions),
+        "fallback_rate": decided.count(FALLBACK) / len(predictions),
+    }
+
+
+def sweep(predictions: list[Prediction], topics: dict[str, str]) -> list[dict]:
+    return [metrics(predictions, topics, step / 100) for step in range(0, 100)]
+
+
+def calibrate(points: list[dict], target_wrong: float) -> dict:
+    """The threshold with the best accuracy among those within the wrong-answer target."""
+    allowed = [p for p in points if p["wrong_answer_rate"] <= target_wrong]
+    if not allowed:
+        return min(points, key=lambda p: p["wrong_answer_rate"])
+    return max(allowed, key=lambda p: (p["intent_accuracy"], -p["threshold"]))
+
+
+def confusions(predictions: list[Prediction], threshold: float, top: int = 20) -> list:
+    pairs = Counter(
+        (p.expected, p.decided(threshold)) for p in predictions
+        if p.expected != p.decided(threshold)
+    )  # fmt: skip
+    return [{"expected": e, "predicted": d, "count": n} for (e, d), n in pairs.most_common(top)]
+
+
+def evaluate(
+    model: Path, data: Path, answers_dir: Path, threshold: float, target_wrong: float
+) -> dict:
+    predictions = predict(model, read_labelled(data))
+    topics = topics_of_intents(answers_dir)
+    points = sweep(predictions, topics)
+    return {
+        "model": str(model),
+        "data": str(data),
+        "at_configured_threshold": metrics(predictions, topics, threshold),
+        "calibrated": calibrate(points, target_wrong),
+        "target_wrong_answer_rate": target_wrong,
+        "confusions": confusions(predictions, threshold),
+        "sweep": points,
+        "predictions": [asdict(p) for p in predictions],
+    }
+
+
+def configured_threshold(config: Path) -> float:
+    pipeline = yaml.safe_load(config.read_text())["pipeline"]
+    return next(c["threshold"] for c in pipeline if c["name"] == "FallbackClassifier")
+
+
+def summary(result: dict) -> str:
+    now, best = result["at_configured_threshold"], result["calibrated"]
+    lines = [
+        f"{result['data']}: {now['messages']} messages, model {result['model']}",
+        "threshold  accuracy  macro-F1  wrong-answer  fallback",
+    ]
+    for label, point in (("configured", now), ("calibrated", best)):
+        lines.append(
+            f"{point['threshold']:.2f} {label:11} {point['intent_accuracy']:.3f}  "
+            f"{point['macro_f1']:.3f}  {point['wrong_answer_rate']:.3f}  "
+            f"{point['fallback_rate']:.3f}"
+        )
+    lines.append("most frequent confusions at the configured threshold:")
+    lines += [f"  {c['count']:3} {c['expected']} -> {c['predicted']}" for c in result["confusions"]]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--answers", type=Path, default=Path("data/answers"))
+    parser.add_argument("--config", type=Path, default=Path("config.yml"))
+    parser.add_argument("--target-wrong", type=float, default=0.03)
+    parser.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.txt")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    result = evaluate(
+        args.model, args.data, args.answers, configured_threshold(args.config), args.target_wrong
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1))
+    text = summary(result)
+    args.out.with_suffix(".txt").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

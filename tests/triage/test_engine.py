@@ -1,0 +1,52 @@
+"""How the triage engine reads patients' language, beyond the test set's cases."""
+
+import pytest
+
+from clinic_assistant.triage import TriageEngine
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I cough up blood if I lie down", "emergency"),
+        ("i feel a bit faint", "emergency"),
+        ("is it normal to have chest pain after surgery?", "emergency"),
+        ("bleeding stopped but now I'm short of breath", "emergency"),
+        ("chest pian and brething is hard", "emergency"),
+        ("fever 101.5F", "contact_team_today"),
+        ("temperature of 38,6", "contact_team_today"),
+        ("i had a temp of 39 last night, now 37", "contact_team_today"),
+        ("the drain tube fell out", "routine_followup"),
+        ("the bleeding has stopped", "routine_followup"),
+        ("my temperature is 37.2", "none"),
+        ("I'm 38 and just had a lumpectomy", "none"),
+        ("I'm a bit confused about the options", "none"),
+        ("my nails are painted", "none"),
+        ("what are the signs of infection in my wound?", "none"),
+        ("my friend had chest pain after her op, is that common?", "none"),
+        ("can you get an infection from fat injections?", "none"),
+        ("can i take my blood pressure tablets with anastrozole", "none"),
+        ("I don't want to talk to a nurse", "none"),
+    ],
+)
+def test_reads_the_level_patients_mean(triage_engine: TriageEngine, text: str, level: str):
+    assert triage_engine.assess(text).level == level
+
+
+def test_the_reason_names_the_sign_that_was_recognised(triage_engine: TriageEngine) -> None:
+    assessment = triage_engine.assess("my flap has gone a dusky blue colour")
+    assert assessment.reason == "a change in the colour or warmth of the flap or nipple"
+
+
+def test_a_settled_sign_says_so_in_the_reason(triage_engine: TriageEngine) -> None:
+    assessment = triage_engine.assess("had chills on tuesday but they stopped")
+    assert assessment.level == "routine_followup"
+    assert assessment.reason == "chills or shivering (now settled or treated)"
+
+
+def test_requests_are_recognised_with_their_kind(triage_engine: TriageEngine) -> None:
+    nurse = triage_engine.assess("could someone from the team call me back")
+    personal = triage_engine.assess("which option is best for me?")
+    assert nurse.nurse_request and not nurse.personal_decision
+    assert personal.personal_decision and not personal.nurse_request
+    assert nurse.level == personal.level == "routine_followup"
