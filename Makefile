@@ -3,11 +3,12 @@
 
 PY := .venv/bin/python
 RASA := PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
+RASA_PY := PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/python
 RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run shell train test lint validate pytest unit lock
+.PHONY: help install run shell train test lint validate pytest unit lock evaluate compare crossval
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
@@ -15,6 +16,9 @@ help:
 	@echo "make shell  chat in the terminal (rasa shell, with a real action server)"
 	@echo "make train  train the model if its inputs changed"
 	@echo "make unit   the tests that need no running servers (quick)"
+	@echo "make evaluate  the trained model on the held-out file (results/heldout.txt)"
+	@echo "make compare   sparse vs dense (MiniLM) pipelines on the held-out file"
+	@echo "make crossval  5-fold cross-validation on the training data"
 	@echo "make lock   regenerate requirements/*.lock from requirements/*.in"
 
 install:
@@ -46,3 +50,14 @@ unit: install
 
 lock: install
 	tools/lock.sh
+
+# The held-out file calibrates the fallback threshold; the sealed file is only ever reported.
+evaluate: train
+	$(RASA_PY) -m clinic_nlu.evaluation models/clinic.tar.gz tests/nlu/heldout.yml --out results/heldout
+	$(RASA_PY) -m clinic_nlu.evaluation models/clinic.tar.gz tests/nlu_sealed/heldout_sealed.yml --out results/sealed
+
+compare: install
+	$(RASA_PY) -m clinic_nlu.compare tests/nlu/heldout.yml --out results/compare
+
+crossval: install
+	$(RASA_PY) -m clinic_nlu.crossval --out results/crossval

@@ -34,6 +34,21 @@ SAFETY_ANSWERS = {
     "routine_followup": "triage_routine_followup",
 }
 UNCLEAR_SYMPTOM = "a symptom I could not assess"
+# After a symptom, the model's next guess is answered too if it is a question this likely.
+RUNNER_UP_CONFIDENCE = 0.2
+SYMPTOM_NEIGHBOURS = {"ask_more", "ask_personal_decision"}
+# Words that show a message also asks something ("quick q about flaps, also my wound ...").
+QUESTION_CUE = re.compile(
+    r"\?|\b(what|how|when|why|which|can|could|is|are|does|do|tell me|explain|question|"
+    r"q|asking|ask|wondering|info|information)\b",
+    re.IGNORECASE,
+)
+# The general answer for a personal question that names a timing or treatment.
+ENTITY_INTENTS = {
+    ("timing", "immediate"): "ask_timing",
+    ("timing", "delayed"): "ask_timing",
+    ("treatment", "radiotherapy"): "ask_radiation",
+}
 NURSE_REQUEST = "asked to speak to a nurse"
 PERSONAL_DECISION = "a question only your own team can answer"
 # A phone number: 7 or more digits, with the usual separators.
@@ -137,7 +152,12 @@ class _Composer:
         unclear_symptom = (
             kind == "symptom"
             and symptoms.level == "none"
-            and not (assessment.expected_findings or wants_nurse or personal)
+            and not (
+                assessment.expected_findings
+                or assessment.symptoms_denied
+                or wants_nurse
+                or personal
+            )
         )
         triage, flag_kind = self._turn_triage(symptoms, wants_nurse, personal, unclear_symptom)
         callback = self._callback_number()
@@ -153,9 +173,12 @@ class _Composer:
             self._personal_decision(draft)
         elif kind == "symptom":
             self._symptom(draft, unclear_symptom)
+            self._also_answer(draft)
         elif kind == "fallback":
             if symptoms.level == "none" and not callback:
                 self._offer_topics(draft)
+            elif symptoms.level != "none":
+                self._also_answer(draft)
         elif not (draft.answers and turn.intent in CONVERSATIONAL):
             self._answer(draft)
         if not draft.answers:
@@ -225,16 +248,40 @@ class _Composer:
                 break
         if general is None and turn.intent not in {"ask_personal_decision", "request_nurse"}:
             general = self.answers.answer_for(turn.intent, (), turn.text)
+        for (entity, value), intent in ENTITY_INTENTS.items():
+            if general is None and value in turn.entity_values(entity):
+                general = self.answers.answer_for(intent, (), turn.text)
         if general is not None and general.topic not in ("greeting_smalltalk", "out_of_scope"):
             draft.add(general)
 
     def _symptom(self, draft: _Draft, unclear: bool) -> None:
-        if draft.answers:
+        if draft.answers or self.assessment.symptoms_denied:
             return
         if unclear:
             draft.add(self.answers.answer_for("report_symptom"))
         else:
             draft.add(self.answers.answer_for("triage_expected"))
+
+    def _also_answer(self, draft: _Draft) -> None:
+        """An information question in a message about a symptom ("quick q about flaps, also
+        my wound is leaking") is still answered: about the procedure it names if it asks
+        something ("my flap looks blue" names a flap but asks nothing), else the model's best
+        question intent if it gives it some confidence."""
+        turn = self.turn
+        answer = None
+        if QUESTION_CUE.search(turn.text):
+            for procedure in turn.entity_values("procedure"):
+                answer = self.answers.about_procedure(procedure)
+                if answer:
+                    break
+        for intent, confidence in [] if answer else turn.intent_ranking:
+            if intent in SYMPTOM_NEIGHBOURS or not intent.startswith("ask_"):
+                continue
+            if confidence >= RUNNER_UP_CONFIDENCE:
+                answer = self.answers.answer_for(intent, turn.entity_values("procedure"), turn.text)
+            break
+        if answer is not None and answer.id not in {a.id for a, _, _ in draft.answers}:
+            draft.add(answer)
 
     def _suggestions(self) -> tuple[Button, ...]:
         ranked = [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]

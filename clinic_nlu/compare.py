@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from clinic_nlu.evaluation import configured_threshold, evaluate
+from clinic_nlu.evaluation import configured_thresholds, evaluate
 
 MINILM = "clinic_nlu.minilm.MiniLMFeaturizer"
 
@@ -46,13 +46,15 @@ def _with_minilm(config: dict) -> dict:
 VARIANTS: dict[str, Callable[[dict], dict]] = {"sparse": _without_minilm, "dense": _with_minilm}
 
 
-def train_nlu(config: dict, name: str, work: Path) -> tuple[Path, float]:
+def train_nlu(
+    config: dict, name: str, work: Path, nlu: Path = Path("data/nlu")
+) -> tuple[Path, float]:
     config_path = work / f"config-{name}.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config_path),
-         "--nlu", "data/nlu", "--out", str(work), "--fixed-model-name", f"nlu-{name}"],
+         "--nlu", str(nlu), "--out", str(work), "--fixed-model-name", f"nlu-{name}"],
         check=True,
     )  # fmt: skip
     return work / f"nlu-{name}.tar.gz", time.monotonic() - started
@@ -84,13 +86,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     base = yaml.safe_load(args.config.read_text())
-    threshold = configured_threshold(args.config)
+    thresholds = configured_thresholds(args.config)
     args.work.mkdir(parents=True, exist_ok=True)
     results = {}
     for name in args.variants:
         model, seconds = train_nlu(VARIANTS[name](base), name, args.work)
         logging.disable(logging.WARNING)
-        result = evaluate(model, args.data, Path("data/answers"), threshold, 0.03)
+        result = evaluate(model, args.data, Path("data/answers"), thresholds, 0.02)
         logging.disable(logging.NOTSET)
         result["training_seconds"] = seconds
         results[name] = result

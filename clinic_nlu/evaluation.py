@@ -38,10 +38,13 @@ class Prediction:
     predicted: str
     confidence: float
     unknown_words: bool
+    runner_up: float = 0.0
 
-    def decided(self, threshold: float) -> str:
-        """The intent the assistant acts on with this fallback threshold."""
+    def decided(self, threshold: float, ambiguity: float = 0.0) -> str:
+        """The intent the assistant acts on, as FallbackClassifier decides it."""
         if self.unknown_words or self.confidence < threshold:
+            return FALLBACK
+        if self.confidence - self.runner_up < ambiguity:
             return FALLBACK
         return self.predicted
 
@@ -64,12 +67,15 @@ def topics_of_intents(answers_dir: Path) -> dict[str, str]:
     return topics
 
 
-def _top_intent(parsed: dict) -> tuple[str, float]:
-    """The classifier's own top intent, whatever FallbackClassifier made of it."""
-    for ranked in parsed.get("intent_ranking") or [parsed["intent"]]:
-        if ranked["name"] != FALLBACK:
-            return ranked["name"], float(ranked["confidence"])
-    return FALLBACK, float(parsed["intent"]["confidence"])
+def _top_intents(parsed: dict) -> tuple[str, float, float]:
+    """The classifier's own top intent and the runner-up's confidence, whatever
+    FallbackClassifier made of them."""
+    ranked = [r for r in parsed.get("intent_ranking") or [parsed["intent"]]
+              if r["name"] != FALLBACK]  # fmt: skip
+    if not ranked:
+        return FALLBACK, float(parsed["intent"]["confidence"]), 0.0
+    runner_up = float(ranked[1]["confidence"]) if len(ranked) > 1 else 0.0
+    return ranked[0]["name"], float(ranked[0]["confidence"]), runner_up
 
 
 def predict(model: Path, messages: list[tuple[str, str]]) -> list[Prediction]:
@@ -81,20 +87,22 @@ def predict(model: Path, messages: list[tuple[str, str]]) -> list[Prediction]:
         predictions = []
         for text, expected in messages:
             parsed = await agent.parse_message(text)
-            intent, confidence = _top_intent(parsed)
+            intent, confidence, runner_up = _top_intents(parsed)
             predictions.append(
-                Prediction(text, expected, intent, confidence, "unknown_words" in parsed)
+                Prediction(text, expected, intent, confidence, "unknown_words" in parsed, runner_up)
             )
         return predictions
 
     return asyncio.run(parse_all())
 
 
-def metrics(predictions: list[Prediction], topics: dict[str, str], threshold: float) -> dict:
+def metrics(
+    predictions: list[Prediction], topics: dict[str, str], threshold: float, ambiguity: float = 0.0
+) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
 
     expected = [p.expected for p in predictions]
-    decided = [p.decided(threshold) for p in predictions]
+    decided = [p.decided(threshold, ambiguity) for p in predictions]
     labels = sorted(set(expected))
     wrong = [
         p for p, d in zip(predictions, decided, strict=True)
@@ -102,6 +110,7 @@ def metrics(predictions: list[Prediction], topics: dict[str, str], threshold: fl
     ]  # fmt: skip
     return {
         "threshold": threshold,
+        "ambiguity_threshold": ambiguity,
         "messages": len(predictions),
         "intent_accuracy": accuracy_score(expected, decided),
         "macro_f1": f1_score(expected, decided, labels=labels, average="macro", zero_division=0),
@@ -110,8 +119,8 @@ def metrics(predictions: list[Prediction], topics: dict[str, str], threshold: fl
     }
 
 
-def sweep(predictions: list[Prediction], topics: dict[str, str]) -> list[dict]:
-    return [metrics(predictions, topics, step / 100) for step in range(0, 100)]
+def sweep(predictions: list[Prediction], topics: dict[str, str], ambiguity: float) -> list[dict]:
+    return [metrics(predictions, topics, step / 100, ambiguity) for step in range(0, 100)]
 
 
 def calibrate(points: list[dict], target_wrong: float) -> dict:
@@ -122,35 +131,45 @@ def calibrate(points: list[dict], target_wrong: float) -> dict:
     return max(allowed, key=lambda p: (p["intent_accuracy"], -p["threshold"]))
 
 
-def confusions(predictions: list[Prediction], threshold: float, top: int = 20) -> list:
+def confusions(
+    predictions: list[Prediction], threshold: float, ambiguity: float, top: int = 20
+) -> list:
     pairs = Counter(
-        (p.expected, p.decided(threshold)) for p in predictions
-        if p.expected != p.decided(threshold)
+        (p.expected, p.decided(threshold, ambiguity)) for p in predictions
+        if p.expected != p.decided(threshold, ambiguity)
     )  # fmt: skip
     return [{"expected": e, "predicted": d, "count": n} for (e, d), n in pairs.most_common(top)]
 
 
 def evaluate(
-    model: Path, data: Path, answers_dir: Path, threshold: float, target_wrong: float
+    model: Path,
+    data: Path,
+    answers_dir: Path,
+    thresholds: tuple[float, float],
+    target_wrong: float,
 ) -> dict:
+    """``thresholds``: FallbackClassifier's (threshold, ambiguity_threshold)."""
+    threshold, ambiguity = thresholds
     predictions = predict(model, read_labelled(data))
     topics = topics_of_intents(answers_dir)
-    points = sweep(predictions, topics)
+    points = sweep(predictions, topics, ambiguity)
     return {
         "model": str(model),
         "data": str(data),
-        "at_configured_threshold": metrics(predictions, topics, threshold),
+        "at_configured_threshold": metrics(predictions, topics, threshold, ambiguity),
         "calibrated": calibrate(points, target_wrong),
         "target_wrong_answer_rate": target_wrong,
-        "confusions": confusions(predictions, threshold),
+        "confusions": confusions(predictions, threshold, ambiguity),
         "sweep": points,
         "predictions": [asdict(p) for p in predictions],
     }
 
 
-def configured_threshold(config: Path) -> float:
+def configured_thresholds(config: Path) -> tuple[float, float]:
+    """FallbackClassifier's threshold and ambiguity threshold in the configuration."""
     pipeline = yaml.safe_load(config.read_text())["pipeline"]
-    return next(c["threshold"] for c in pipeline if c["name"] == "FallbackClassifier")
+    fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
+    return float(fallback["threshold"]), float(fallback.get("ambiguity_threshold", 0.1))
 
 
 def summary(result: dict) -> str:
@@ -176,12 +195,13 @@ def main() -> None:
     parser.add_argument("data", type=Path)
     parser.add_argument("--answers", type=Path, default=Path("data/answers"))
     parser.add_argument("--config", type=Path, default=Path("config.yml"))
-    parser.add_argument("--target-wrong", type=float, default=0.03)
+    # Calibrated to 2% so unseen messages keep a margin under the 3% target.
+    parser.add_argument("--target-wrong", type=float, default=0.02)
     parser.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.txt")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     result = evaluate(
-        args.model, args.data, args.answers, configured_threshold(args.config), args.target_wrong
+        args.model, args.data, args.answers, configured_thresholds(args.config), args.target_wrong
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1))

@@ -66,6 +66,8 @@ class Assessment:
     findings: tuple[Finding, ...] = ()
     personal_decision: bool = False
     nurse_request: bool = False
+    # The message names symptoms only to deny them ("no fever, no redness, just asking").
+    symptoms_denied: bool = False
 
     @property
     def triage(self) -> Triage:
@@ -83,6 +85,7 @@ class _SentenceState:
     present: set[str] = field(default_factory=set)
     active: set[str] = field(default_factory=set)
     resolved: set[str] = field(default_factory=set)
+    denied: set[str] = field(default_factory=set)
 
 
 def _group(item: str) -> tuple[str, ...]:
@@ -278,6 +281,7 @@ class TriageEngine:
                     state.present.add(concept)
                     continue
                 if span._.get(NEGATED):
+                    state.denied.add(concept)
                     continue
                 # A request ("can I speak to a nurse?") is about now, whatever else is said.
                 if self.kinds[concept] == "symptom" and (
@@ -329,12 +333,14 @@ class TriageEngine:
         level = max((f.effective_level for f in findings), key=rank, default="none")
         if (personal or nurse) and rank(level) < rank("routine_followup"):
             level = "routine_followup"
+        symptoms = {c for c in requests if self.kinds.get(c) == "symptom"}
         return Assessment(
             level=level,
             reason=self._reason(level, findings, personal, nurse),
             findings=tuple(findings),
             personal_decision=personal,
             nurse_request=nurse,
+            symptoms_denied=any(s.denied for s in states) and not symptoms,
         )
 
     @staticmethod

@@ -6,8 +6,9 @@ CLINIC = {"clinic_name": "Riverside Breast Unit", "emergency_number": "999"}
 
 
 def _answer(answer_id: str, procedures: list[str], keywords: list[str] | None = None) -> Answer:
-    return Answer(id=answer_id, procedures=procedures, intents=["ask_flap"],
-                  keywords=keywords or [])
+    return Answer(
+        id=answer_id, procedures=procedures, intents=["ask_flap"], keywords=keywords or []
+    )
 
 
 def test_placeholders_are_filled_and_unknown_braces_left_alone() -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import select
 
 from clinic_assistant.db import Database
@@ -18,26 +16,13 @@ from clinic_assistant.db.models import FlagEvent, Notification, utcnow
 from clinic_assistant.flags import FlagService
 from clinic_assistant.notifications import RETRY_DELAYS, Dispatcher, EmailNotifier
 from clinic_assistant.settings import EmailSettings
-
-
-class Inbox(MessageHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.received: list = []
-
-    def handle_message(self, message) -> None:
-        self.received.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.smtp import Inbox
+from tests.support.stack import free_port
 
 
 @pytest.fixture
 def smtp_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture

@@ -34,13 +34,18 @@ def heldout(project_root: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
+def sealed(project_root: Path) -> list[tuple[str, str]]:
+    return examples(project_root / "tests/nlu_sealed/heldout_sealed.yml")
+
+
+@pytest.fixture(scope="module")
 def domain_intents(project_root: Path) -> set[str]:
     return set(yaml.safe_load((project_root / "domain.yml").read_text())["intents"])
 
 
-def test_no_held_out_message_is_in_the_training_data(training, heldout) -> None:
+def test_no_held_out_message_is_in_the_training_data(training, heldout, sealed) -> None:
     trained = {normalised(text) for _, text in training}
-    leaked = [text for _, text in heldout if normalised(text) in trained]
+    leaked = [text for _, text in heldout + sealed if normalised(text) in trained]
     assert leaked == []
 
 
@@ -49,6 +54,11 @@ def test_the_held_out_file_has_at_least_200_messages_for_every_intent(
 ) -> None:
     assert len(heldout) >= 200
     assert {intent for intent, _ in heldout} == domain_intents
+
+
+def test_the_sealed_file_covers_every_intent(sealed, domain_intents) -> None:
+    assert len(sealed) >= 200
+    assert {intent for intent, _ in sealed} == domain_intents
 
 
 def test_every_intent_has_training_examples_and_no_example_has_two_intents(

@@ -44,18 +44,24 @@ class Chat:
         return response.json()
 
 
-def stack_settings(project_root: Path, directory: Path) -> Settings:
-    return Settings.from_env(
-        {
-            "CLINIC_ROOT": str(project_root),
-            "CLINIC_DATABASE_URL": f"sqlite:///{directory / 'clinic.db'}",
-            "CLINIC_TRACKER_DB": str(directory / "tracker.db"),
-            "CLINIC_NAME": "Riverside Breast Unit",
-            "CLINIC_TEAM_PHONE": "01632 960 123",
-            "CLINIC_TEAM_HOURS": "8am to 6pm on weekdays",
-            "CLINIC_EMERGENCY_NUMBER": "999",
+def stack_settings(project_root: Path, directory: Path, smtp_port: int | None = None) -> Settings:
+    env = {
+        "CLINIC_ROOT": str(project_root),
+        "CLINIC_DATABASE_URL": f"sqlite:///{directory / 'clinic.db'}",
+        "CLINIC_TRACKER_DB": str(directory / "tracker.db"),
+        "CLINIC_NAME": "Riverside Breast Unit",
+        "CLINIC_TEAM_PHONE": "01632 960 123",
+        "CLINIC_TEAM_HOURS": "8am to 6pm on weekdays",
+        "CLINIC_EMERGENCY_NUMBER": "999",
+    }
+    if smtp_port is not None:
+        env |= {
+            "CLINIC_SMTP_HOST": "127.0.0.1",
+            "CLINIC_SMTP_PORT": str(smtp_port),
+            "CLINIC_ALERT_FROM": "assistant@clinic.test",
+            "CLINIC_ALERT_TO": "nurses@clinic.test",
         }
-    )
+    return Settings.from_env(env)
 
 
 def start_stack(settings: Settings, model: Path, directory: Path) -> Stack:

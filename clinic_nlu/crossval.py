@@ -1,0 +1,99 @@
+"""5-fold cross-validation of the NLU pipeline on the training data.
+
+Each fold trains on four fifths of ``data/nlu`` (split per intent, with a fixed seed) and is
+evaluated on the fifth like the held-out file (``clinic_nlu.evaluation``): intent accuracy,
+macro-F1 and wrong-answer rate, at the configured threshold, pooled over the five folds.
+
+Usage (Rasa environment, from the project root):
+  python -m clinic_nlu.crossval --out results/crossval
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+from pathlib import Path
+
+import yaml
+
+from clinic_nlu.compare import train_nlu
+from clinic_nlu.evaluation import (
+    configured_thresholds,
+    metrics,
+    predict,
+    read_labelled,
+    topics_of_intents,
+)
+
+SEED = 2026
+
+
+def folds(messages: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
+    """Split per intent so every fold has every intent."""
+    by_intent: dict[str, list[tuple[str, str]]] = {}
+    for message in messages:
+        by_intent.setdefault(message[1], []).append(message)
+    parts: list[list[tuple[str, str]]] = [[] for _ in range(count)]
+    generator = random.Random(SEED)
+    for intent in sorted(by_intent):
+        examples = by_intent[intent]
+        generator.shuffle(examples)
+        for index, example in enumerate(examples):
+            parts[index % count].append(example)
+    return parts
+
+
+def write_nlu(messages: list[tuple[str, str]], path: Path) -> None:
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in messages:
+        by_intent.setdefault(intent, []).append(text)
+    blocks = [
+        {"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)}
+        for intent, texts in sorted(by_intent.items())
+    ]
+    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": blocks}, sort_keys=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=Path("config.yml"))
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("build/crossval"))
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    messages = [m for path in sorted(Path("data/nlu").glob("*.yml")) for m in read_labelled(path)]
+    config = yaml.safe_load(args.config.read_text())
+    threshold, ambiguity = configured_thresholds(args.config)
+    topics = topics_of_intents(Path("data/answers"))
+    args.work.mkdir(parents=True, exist_ok=True)
+    predictions, per_fold = [], []
+    for number, test in enumerate(folds(messages, args.folds), start=1):
+        held = set(test)
+        train = [m for m in messages if m not in held]
+        nlu = args.work / f"fold{number}.yml"
+        write_nlu(train, nlu)
+        model, seconds = train_nlu(config, f"fold{number}", args.work, nlu=nlu)
+        logging.disable(logging.WARNING)
+        fold_predictions = predict(model, test)
+        logging.disable(logging.NOTSET)
+        predictions += fold_predictions
+        per_fold.append({"fold": number, "training_seconds": seconds,
+                         **metrics(fold_predictions, topics, threshold, ambiguity)})  # fmt: skip
+    result = {"folds": per_fold, "pooled": metrics(predictions, topics, threshold, ambiguity)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1))
+    pooled = result["pooled"]
+    text = (
+        f"{args.folds}-fold cross-validation on {pooled['messages']} training messages "
+        f"(threshold {threshold:.2f}): accuracy {pooled['intent_accuracy']:.3f}, "
+        f"macro-F1 {pooled['macro_f1']:.3f}, wrong-answer rate {pooled['wrong_answer_rate']:.3f}, "
+        f"fallback {pooled['fallback_rate']:.3f}"
+    )
+    args.out.with_suffix(".txt").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
