@@ -8,12 +8,13 @@ RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run shell train test lint validate pytest unit lock evaluate compare crossval
+.PHONY: help install run shell admin train test lint validate pytest unit lock evaluate compare crossval
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
 	@echo "make test   install, then lint, validate the Rasa data and run every test"
 	@echo "make shell  chat in the terminal (rasa shell, with a real action server)"
+	@echo "make admin  create a staff console admin (ADMIN=name, asks for the password)"
 	@echo "make train  train the model if its inputs changed"
 	@echo "make unit   the tests that need no running servers (quick)"
 	@echo "make evaluate  the trained model on the held-out file (results/heldout.txt)"
@@ -29,6 +30,11 @@ run: install
 
 shell: install
 	$(PY) -m clinic_assistant shell
+
+# The first admin of the staff console: make admin ADMIN=jane.doe (asks for a password).
+ADMIN ?= admin
+admin: install
+	$(PY) -m clinic_assistant create-admin --username $(ADMIN)
 
 train: install
 	$(PY) -m clinic_assistant train

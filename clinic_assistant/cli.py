@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from clinic_assistant.answers.catalogue import CatalogueError
@@ -53,6 +55,7 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
         run_dir=run_dir,
         rasa_port=args.rasa_port,
         action_port=args.action_port,
+        web_port=args.web_port,
         api_token=api_token(run_dir),
     )
     stack = Stack(config)
@@ -70,6 +73,7 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
         "\nThe assistant is running:\n"
         f"  Rasa server    {config.rasa_url}  (REST channel: POST {config.webhook_url})\n"
         f"  action server  {config.action_url}\n"
+        f"  staff console  {config.web_url}/console   (first admin: make admin)\n"
         f"  conversations  {settings.tracker_database_path}\n"
         f"  HTTP API token {run_dir / 'api-token'} (or RASA_API_TOKEN)\n"
         "Try:\n"
@@ -108,6 +112,33 @@ def command_shell(settings: Settings, args: argparse.Namespace) -> None:
         stack.stop()
 
 
+def command_create_admin(settings: Settings, args: argparse.Namespace) -> None:
+    """Create the first admin (or another one) of the staff console."""
+    from clinic_assistant.db import Database
+    from clinic_assistant.web.security import AccountError, Accounts, audit
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("The same password again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            sys.exit(2)
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        with database.unit_of_work() as session:
+            accounts = Accounts(session, timedelta(minutes=settings.console_session_minutes))
+            member = accounts.create(args.username, args.name or args.username, "admin", password)
+            audit(session, "command line", "staff_created", member.username, "role admin")
+    except AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    finally:
+        database.dispose()
+    print(f"Admin {member.username} created. Sign in at {settings.console_url}/login")
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m clinic_assistant", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -123,11 +154,19 @@ def parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser("run", help="prepare everything and start the servers")
     run_parser.add_argument("--rasa-port", type=int, default=5005)
     run_parser.add_argument("--action-port", type=int, default=5055)
+    run_parser.add_argument("--web-port", type=int, default=8000)
     run_parser.set_defaults(handler=command_run)
     shell_parser = commands.add_parser("shell", help="chat in the terminal (rasa shell)")
     shell_parser.add_argument("--rasa-port", type=int, default=5006)
     shell_parser.add_argument("--action-port", type=int, default=5056)
     shell_parser.set_defaults(handler=command_shell)
+    admin_parser = commands.add_parser("create-admin", help="create a staff console admin")
+    admin_parser.add_argument("--username", required=True)
+    admin_parser.add_argument("--name", default="", help="the name shown in the console")
+    admin_parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    admin_parser.set_defaults(handler=command_create_admin)
     return main
 
 

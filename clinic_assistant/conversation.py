@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from clinic_assistant.answers.service import AnswerService, AnswerView, fill_placeholders
 from clinic_assistant.contract import TRIAGE_LEVELS, Triage, reply_custom
+from clinic_assistant.db.models import TurnRecord
+from clinic_assistant.db.repositories import TurnRepository
 from clinic_assistant.flags import FlagService
 from clinic_assistant.triage import Assessment
 
@@ -129,9 +131,28 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
     with app.database.unit_of_work() as session:
         composer = _Composer(app.answer_service(session), FlagService(session), turn, assessment)
         reply = composer.compose(kind)
+        TurnRepository(session).add(turn_record(turn, reply))
     if reply.alert:
         app.alerts.nudge()
     return reply
+
+
+def turn_record(turn: Turn, reply: Reply) -> TurnRecord:
+    """What the console indexes about this turn."""
+    customs = [message.custom for message in reply.messages]
+    triage = customs[0]["triage"] if customs else Triage().as_dict()
+    return TurnRecord(
+        conversation_id=turn.sender_id or "unknown",
+        message_id=turn.message_id,
+        text=turn.text,
+        intent=turn.intent,
+        confidence=turn.confidence,
+        topics=[custom["topic"] for custom in customs],
+        answer_ids=[custom["answer_id"] for custom in customs],
+        triage_level=triage["level"],
+        triage_reason=triage["reason"],
+        fallback=any(custom["topic"] == "fallback" for custom in customs),
+    )
 
 
 class _Composer:

@@ -22,6 +22,10 @@ def _rank(level: str) -> int:
     return TRIAGE_LEVELS.index(level)
 
 
+class FlagError(ValueError):
+    """A change to a flag that cannot be made, with a message for the nurse."""
+
+
 @dataclass(frozen=True)
 class FlagOutcome:
     flag_id: int
@@ -103,6 +107,41 @@ class FlagService:
 
     def _event(self, flag: Flag, action: str, detail: str, actor: str = ASSISTANT) -> None:
         self.flags.add_event(FlagEvent(flag_id=flag.id, actor=actor, action=action, detail=detail))
+
+    # ------------------------------------------------------------------ staff handling
+    def acknowledge(self, flag_id: int, staff: str, note: str = "") -> Flag:
+        flag = self._get(flag_id)
+        if flag.status != "open":
+            raise FlagError(f"flag {flag.reference} is {flag.status}, not open")
+        flag.status, flag.handled_by = "acknowledged", staff
+        flag.acknowledged_at = flag.updated_at = utcnow()
+        self._note(flag, note, staff)
+        self._event(flag, "acknowledged", note.strip(), actor=staff)
+        return flag
+
+    def resolve(self, flag_id: int, staff: str, note: str) -> Flag:
+        flag = self._get(flag_id)
+        if flag.status == "resolved":
+            raise FlagError(f"flag {flag.reference} is already resolved")
+        if not note.strip():
+            raise FlagError("say how the flag was resolved")
+        flag.status, flag.handled_by = "resolved", staff
+        flag.resolved_at = flag.updated_at = utcnow()
+        self._note(flag, note, staff)
+        self._event(flag, "resolved", note.strip(), actor=staff)
+        return flag
+
+    def _get(self, flag_id: int) -> Flag:
+        flag = self.flags.get(flag_id)
+        if flag is None:
+            raise LookupError(f"no flag {flag_id}")
+        return flag
+
+    @staticmethod
+    def _note(flag: Flag, note: str, staff: str) -> None:
+        if note.strip():
+            stamp = utcnow().strftime("%Y-%m-%d %H:%M")
+            flag.notes = f"{flag.notes}\n[{stamp} {staff}] {note.strip()}".strip()
 
     def record_callback_number(self, reference: str, phone: str) -> bool:
         flag = self.flags.by_reference(reference)

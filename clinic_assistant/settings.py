@@ -57,7 +57,9 @@ class Settings:
     clinic: ClinicDetails
     email: EmailSettings = EmailSettings()
     # Links in staff alerts point here (the staff console).
-    console_url: str = "http://localhost:8000"
+    console_url: str = "http://localhost:8000/console"
+    # A console session ends after this many minutes without a request.
+    console_session_minutes: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,7 +89,8 @@ class Settings:
                     if address.strip()
                 ),
             ),
-            console_url=env.get("CLINIC_CONSOLE_URL", "http://localhost:8000").rstrip("/"),
+            console_url=env.get("CLINIC_CONSOLE_URL", "http://localhost:8000/console").rstrip("/"),
+            console_session_minutes=int(env.get("CLINIC_CONSOLE_SESSION_MINUTES", "30")),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -108,4 +111,5 @@ class Settings:
             "CLINIC_ALERT_FROM": self.email.sender,
             "CLINIC_ALERT_TO": ",".join(self.email.recipients),
             "CLINIC_CONSOLE_URL": self.console_url,
+            "CLINIC_CONSOLE_SESSION_MINUTES": str(self.console_session_minutes),
         }

@@ -62,4 +62,23 @@ if ! up_to_date build/spacy/clinic_en/patterns.sha256 "$want"; then
     data/entities/patterns.jsonl build/spacy/clinic_en
 fi
 
+# --- front-end files shipped with the app (no CDN) ---------------------------------------
+want=$(digest package.json package-lock.json)
+if ! up_to_date node_modules/.installed "$want" || [ ! -f clinic_assistant/web/static/vendor/chart.umd.js ]; then
+  say "Front-end files (Chart.js, axe-core) from package-lock.json"
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+  mkdir -p clinic_assistant/web/static/vendor
+  cp node_modules/chart.js/dist/chart.umd.min.js clinic_assistant/web/static/vendor/chart.umd.js
+  echo "$want" > node_modules/.installed
+fi
+
+# --- Debian's Chromium, for the browser tests (Playwright drives it; it downloads nothing) ---
+if [ ! -x /usr/bin/chromium ]; then
+  say "Chromium (Debian package) for the browser tests"
+  sudo_if_needed=""
+  [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
+  $sudo_if_needed apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq chromium >/dev/null
+fi
+
 say "Installed."

@@ -11,10 +11,15 @@ from sqlalchemy.orm import Session
 from clinic_assistant.db.models import (
     Answer,
     AnswerVersion,
+    AuditEvent,
+    ConversationReview,
     Flag,
     FlagEvent,
     Notification,
     Source,
+    StaffMember,
+    StaffSession,
+    TurnRecord,
 )
 
 
@@ -95,6 +100,24 @@ class FlagRepository:
         )
         return self.session.scalars(query).first()
 
+    def queue(self, status: str, limit: int = 200) -> list[Flag]:
+        """Flags with this status: the most urgent level first, then the oldest first."""
+        from sqlalchemy import case
+
+        rank = case(
+            (Flag.level == "emergency", 0), (Flag.level == "contact_team_today", 1), else_=2
+        )
+        query = select(Flag).where(Flag.status == status)
+        if status == "resolved":
+            query = query.order_by(Flag.resolved_at.desc())
+        else:
+            query = query.order_by(rank, Flag.created_at)
+        return list(self.session.scalars(query.limit(limit)))
+
+    def for_conversation(self, conversation_id: str) -> list[Flag]:
+        query = select(Flag).where(Flag.conversation_id == conversation_id).order_by(Flag.id)
+        return list(self.session.scalars(query))
+
     def reference_exists(self, reference: str) -> bool:
         return self.by_reference(reference) is not None
 
@@ -152,3 +175,90 @@ class NotificationRepository:
             .values(status="sending", claimed_at=now)
         )
         return result.rowcount == 1
+
+
+class StaffRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, staff_id: int) -> StaffMember | None:
+        return self.session.get(StaffMember, staff_id)
+
+    def by_username(self, username: str) -> StaffMember | None:
+        query = select(StaffMember).where(StaffMember.username == username.strip().lower())
+        return self.session.scalars(query).first()
+
+    def all(self) -> list[StaffMember]:
+        return list(self.session.scalars(select(StaffMember).order_by(StaffMember.username)))
+
+    def add(self, member: StaffMember) -> None:
+        self.session.add(member)
+
+    def count_active_admins(self) -> int:
+        query = select(StaffMember).where(StaffMember.role == "admin", StaffMember.active)
+        return len(self.session.scalars(query).all())
+
+
+class SessionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_token_hash(self, token_hash: str) -> StaffSession | None:
+        query = select(StaffSession).where(StaffSession.token_hash == token_hash)
+        return self.session.scalars(query).first()
+
+    def add(self, staff_session: StaffSession) -> None:
+        self.session.add(staff_session)
+
+    def delete(self, staff_session: StaffSession) -> None:
+        self.session.delete(staff_session)
+
+    def delete_for_staff(self, staff_id: int) -> None:
+        for staff_session in self.session.scalars(
+            select(StaffSession).where(StaffSession.staff_id == staff_id)
+        ):
+            self.session.delete(staff_session)
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    def recent(self, limit: int = 50, offset: int = 0) -> list[AuditEvent]:
+        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+        return list(self.session.scalars(query))
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.count(AuditEvent.id))) or 0
+
+
+class TurnRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, turn: TurnRecord) -> None:
+        self.session.add(turn)
+
+    def for_conversation(self, conversation_id: str) -> list[TurnRecord]:
+        query = select(TurnRecord).where(TurnRecord.conversation_id == conversation_id)
+        return list(self.session.scalars(query.order_by(TurnRecord.id)))
+
+
+class ReviewRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, conversation_id: str) -> ConversationReview | None:
+        return self.session.get(ConversationReview, conversation_id)
+
+    def get_or_new(self, conversation_id: str) -> ConversationReview:
+        review = self.get(conversation_id)
+        if review is None:
+            review = ConversationReview(conversation_id=conversation_id, tags=[], notes="")
+            self.session.add(review)
+        return review

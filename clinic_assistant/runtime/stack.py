@@ -30,6 +30,7 @@ class StackConfig:
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
+    web_port: int = 8000
     # Rasa's HTTP API (trackers, model) answers only requests carrying this token; the REST
     # webhook patients use stays open.
     api_token: str = ""
@@ -44,6 +45,10 @@ class StackConfig:
     @property
     def action_url(self) -> str:
         return f"http://localhost:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.web_port}"
 
     @property
     def webhook_url(self) -> str:
@@ -96,11 +101,25 @@ class Stack:
         }
 
     def start(self, timeout: float = 180.0) -> None:
-        """Start the action server and the Rasa server; return once both answer."""
-        self._prepare(self.config.rasa_port, self.config.action_port)
+        """Start the action server, the Rasa server and the web app; return once all answer."""
+        config = self.config
+        self._prepare(config.rasa_port, config.action_port, config.web_port)
         self._start_action_server()
-        root = self.config.settings.root
+        root = config.settings.root
         self.supervisor.start("rasa", self._rasa_command(), cwd=root, env=self.rasa_env.env())
+        web = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "clinic_assistant.web.app:create_app",
+            "--host",
+            config.host,
+            "--port",
+            str(config.web_port),
+            "--no-access-log",
+        ]
+        self.supervisor.start("web", web, cwd=root, env=self._action_server_env())
         self._wait_until_ready(timeout, rasa=True)
 
     def start_action_server(self, timeout: float = 60.0) -> None:
@@ -155,6 +174,7 @@ class Stack:
         checks = {"action server": f"{self.config.action_url}/health"}
         if rasa:
             checks["Rasa server"] = f"{self.config.rasa_url}/webhooks/rest/"
+            checks["web app"] = f"{self.config.web_url}/health"
         deadline = time.monotonic() + timeout
         while checks:
             exited = self.supervisor.exited()

@@ -35,7 +35,7 @@ def test_ctrl_c_stops_the_servers_and_leaves_no_process_behind(
     tmp_path: Path, project_root: Path, trained_model: Path
 ) -> None:
     marker = f"CLINIC_TEST_MARKER={uuid.uuid4().hex}"
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         marker.split("=")[0]: marker.split("=")[1],
@@ -46,8 +46,8 @@ def test_ctrl_c_stops_the_servers_and_leaves_no_process_behind(
     output = tmp_path / "run.log"
     with open(output, "w") as log:
         launcher = subprocess.Popen(
-            [sys.executable, "-m", "clinic_assistant", "run",
-             "--rasa-port", str(rasa_port), "--action-port", str(action_port)],
+            [sys.executable, "-m", "clinic_assistant", "run", "--rasa-port", str(rasa_port),
+             "--action-port", str(action_port), "--web-port", str(web_port)],
             cwd=project_root, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -60,13 +60,14 @@ def test_ctrl_c_stops_the_servers_and_leaves_no_process_behind(
         printed = output.read_text()
         assert f"http://localhost:{rasa_port}" in printed
         assert f"http://localhost:{action_port}" in printed
+        assert f"http://localhost:{web_port}/console" in printed
         reply = requests.post(
             f"http://localhost:{rasa_port}/webhooks/rest/webhook",
             json={"sender": "launcher", "message": "what is fat grafting"},
             timeout=30,
         ).json()
         assert any(m.get("custom", {}).get("topic") == "option_fat_grafting" for m in reply)
-        assert len(_processes_with_marker(marker)) >= 3
+        assert len(_processes_with_marker(marker)) >= 4
 
         # Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
         os.killpg(launcher.pid, signal.SIGINT)

@@ -72,6 +72,7 @@ def start_stack(settings: Settings, model: Path, directory: Path) -> Stack:
         run_dir=directory / "run",
         rasa_port=free_port(),
         action_port=free_port(),
+        web_port=free_port(),
         api_token=API_TOKEN,
     )
     log = directory / "stack.log"

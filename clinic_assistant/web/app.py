@@ -1,0 +1,94 @@
+"""The web application: the staff console under /console, and the public pages.
+
+Run with ``uvicorn --factory clinic_assistant.web.app:create_app`` (the run command does).
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from clinic_assistant.settings import Settings
+from clinic_assistant.web.context import (
+    HERE,
+    BadCsrf,
+    Forbidden,
+    NotSignedIn,
+    WebState,
+    page,
+)
+from clinic_assistant.web.routes import answers, auth, conversations, flags, insights, staff
+
+# Content security policy: only this site's own scripts, styles and images; no inline script.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    inactivity = timedelta(minutes=settings.console_session_minutes)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.web = WebState(settings, inactivity)
+        yield
+        app.state.web.close()
+
+    app = FastAPI(title="Breast clinic assistant", docs_url=None, redoc_url=None,
+                  openapi_url=None, lifespan=lifespan)  # fmt: skip
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (auth, flags, conversations, answers, staff, insights):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        if request.url.path.startswith(("/console", "/static/console")):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def to_login(request: Request, error: NotSignedIn):
+        return RedirectResponse(f"/console/login?next={error.next_path}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _error: Forbidden):
+        response = page(request, "error.html", None, status=403,
+                        message="This page is for admins only.")  # fmt: skip
+        response.status_code = 403
+        return response
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, _error: BadCsrf):
+        response = page(
+            request,
+            "error.html",
+            None,
+            status=403,
+            message="The form has expired. Go back, reload the page and try again.",
+        )
+        response.status_code = 403
+        return response
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/console/flags", status_code=303)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> HTMLResponse:
+        return HTMLResponse("ok")
+
+    return app

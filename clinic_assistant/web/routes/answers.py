@@ -1,0 +1,134 @@
+"""Admins edit the curated answers: versions, drafts, diff, revert, preview."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from clinic_assistant.answers.catalogue import REVIEW_STATUSES
+from clinic_assistant.answers.editing import AnswerEditor, Draft, EditError, preview, word_diff
+from clinic_assistant.db.repositories import AnswerRepository, SourceRepository
+from clinic_assistant.web.context import Admin, CsrfField, check_csrf, client_address, page, web
+from clinic_assistant.web.security import audit
+
+router = APIRouter(prefix="/console")
+Text = Annotated[str, Form()]
+
+
+@router.get("/answers")
+def answers(request: Request, staff: Admin):
+    with web(request).database.unit_of_work() as session:
+        rows = AnswerRepository(session).all()
+        editor = AnswerEditor(session)
+        drafts = {a.id for a in rows if editor.pending_draft(a.id)}
+        by_topic = [(topic, list(group)) for topic, group in groupby(rows, key=lambda a: a.topic)]
+        return page(request, "answers.html", staff, by_topic=by_topic, drafts=drafts)
+
+
+def _editor_page(request, staff, answer_id: str, form: dict | None = None, error: str = ""):
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        editor = AnswerEditor(session)
+        try:
+            answer = editor.answer(answer_id)
+        except LookupError as missing:
+            raise HTTPException(404, "No such answer") from missing
+        versions = editor.versions(answer_id)
+        draft = editor.pending_draft(answer_id)
+        current = draft or answer
+        form = form or {
+            "title": current.title, "text": current.text, "sources": list(current.sources),
+            "review_status": current.review_status, "reason": "",
+        }  # fmt: skip
+        shown = preview(form["text"], state.settings.clinic.placeholders())
+        response = page(
+            request, "answer_edit.html", staff, answer=answer, versions=list(reversed(versions)),
+            draft=draft, form=form, sources=SourceRepository(session).all(),
+            statuses=REVIEW_STATUSES, preview=shown, error=error,
+        )  # fmt: skip
+    if error:
+        response.status_code = 400
+    return response
+
+
+# Declared before "/answers/{answer_id}", which would otherwise take "preview" for an id.
+@router.post("/answers/preview")
+async def live_preview(request: Request, staff: Admin) -> JSONResponse:
+    form = await request.form()
+    check_csrf(staff, form.get("csrf_token"))
+    shown = preview(str(form.get("text", ""))[:5000], web(request).settings.clinic.placeholders())
+    return JSONResponse({"text": shown.text, "grade": shown.grade, "words": shown.words})
+
+
+@router.get("/answers/{answer_id}")
+def edit(request: Request, answer_id: str, staff: Admin):
+    return _editor_page(request, staff, answer_id)
+
+
+@router.post("/answers/{answer_id}")
+async def save(request: Request, answer_id: str, staff: Admin):
+    form = await request.form()
+    check_csrf(staff, form.get("csrf_token"))
+    values = {
+        "title": str(form.get("title", "")), "text": str(form.get("text", "")),
+        "sources": [str(s) for s in form.getlist("sources")],
+        "review_status": str(form.get("review_status", "")),
+        "reason": str(form.get("reason", "")),
+    }  # fmt: skip
+    publish = form.get("action") == "publish"
+    draft = Draft(values["title"], values["text"], tuple(values["sources"]),
+                  values["review_status"], values["reason"])  # fmt: skip
+    try:
+        with web(request).database.unit_of_work() as session:
+            version = AnswerEditor(session).save(answer_id, draft, staff.username, publish)
+            audit(session, staff.username, "answer_published" if publish else "answer_drafted",
+                  answer_id, f"version {version.version}: {draft.reason.strip()}",
+                  client_address(request))  # fmt: skip
+    except LookupError as missing:
+        raise HTTPException(404, "No such answer") from missing
+    except EditError as error:
+        return _editor_page(request, staff, answer_id, values, str(error))
+    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+
+@router.post("/answers/{answer_id}/publish")
+def publish(request: Request, answer_id: str, staff: Admin, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    try:
+        with web(request).database.unit_of_work() as session:
+            version = AnswerEditor(session).publish_draft(answer_id, staff.username)
+            audit(session, staff.username, "answer_published", answer_id,
+                  f"draft version {version.version}", client_address(request))  # fmt: skip
+    except EditError as error:
+        return _editor_page(request, staff, answer_id, error=str(error))
+    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+
+@router.post("/answers/{answer_id}/revert/{version}")
+def revert(request: Request, answer_id: str, version: int, staff: Admin,
+           csrf_token: CsrfField = ""):  # fmt: skip
+    check_csrf(staff, csrf_token)
+    try:
+        with web(request).database.unit_of_work() as session:
+            new = AnswerEditor(session).revert(answer_id, version, staff.username)
+            audit(session, staff.username, "answer_reverted", answer_id,
+                  f"to version {version} as version {new.version}",
+                  client_address(request))  # fmt: skip
+    except EditError as error:
+        return _editor_page(request, staff, answer_id, error=str(error))
+    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+
+@router.get("/answers/{answer_id}/diff")
+def diff(request: Request, answer_id: str, staff: Admin, old: int = 0, new: int = 0):
+    with web(request).database.unit_of_work() as session:
+        versions = {v.version: v for v in AnswerEditor(session).versions(answer_id)}
+        if old not in versions or new not in versions:
+            raise HTTPException(404, "No such version")
+        a, b = versions[old], versions[new]
+        return page(request, "answer_diff.html", staff, answer_id=answer_id, old=a, new=b,
+                    title_diff=word_diff(a.title, b.title),
+                    text_diff=word_diff(a.text, b.text))  # fmt: skip

@@ -1,0 +1,86 @@
+"""Signing in and out of the console."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from clinic_assistant.web.context import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    BadCsrf,
+    CsrfField,
+    Staff,
+    check_csrf,
+    client_address,
+    page,
+    web,
+)
+from clinic_assistant.web.security import AccountError
+
+router = APIRouter(prefix="/console")
+
+
+def _safe_next(next_path: str) -> str:
+    """Only a path on this site, so the login cannot be used to send staff elsewhere."""
+    if next_path.startswith("/console") and not next_path.startswith("//"):
+        return next_path
+    return "/console/flags"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/console/flags", error: str = ""):
+    token = secrets.token_urlsafe(32)
+    response = page(request, "login.html", None, next=_safe_next(next), csrf=token, error=error)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        path="/console/login")  # fmt: skip
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: CsrfField = "",
+    next: Annotated[str, Form()] = "/console/flags",
+):
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(csrf_token, expected):
+        raise BadCsrf()
+    state = web(request)
+    failure = None
+    with state.database.unit_of_work() as session:
+        # Caught inside the unit of work: a failed attempt is counted, not rolled back.
+        try:
+            token, _member = state.accounts(session).sign_in(
+                username, password, client_address(request)
+            )
+        except AccountError as error:
+            failure = error
+    if failure is not None:
+        response = page(request, "login.html", None, next=_safe_next(next), csrf=expected,
+                        error=str(failure), username=username)  # fmt: skip
+        response.status_code = 401
+        return response
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, staff: Staff, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        state.accounts(session).sign_out(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

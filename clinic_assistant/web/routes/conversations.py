@@ -1,0 +1,112 @@
+"""Conversations: search and filters, the transcript, reviews, CSV export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from clinic_assistant.contract import TOPICS, TRIAGE_LEVELS
+from clinic_assistant.conversations import PAGE_SIZE, ConversationFilter, ConversationIndex
+from clinic_assistant.db.models import utcnow
+from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
+from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
+from clinic_assistant.web.security import audit
+
+router = APIRouter(prefix="/console")
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filter(request: Request) -> ConversationFilter:
+    query = request.query_params
+    level = query.get("level", "")
+    topic = query.get("topic", "")
+    return ConversationFilter(
+        text=query.get("q", "").strip()[:200],
+        date_from=_date(query.get("from", "")),
+        date_to=_date(query.get("to", "")),
+        flagged=_yes_no(query.get("flagged", "")),
+        triage_level=level if level in TRIAGE_LEVELS else "",
+        topic=topic if topic in TOPICS else "",
+        fallback=_yes_no(query.get("fallback", "")),
+        reviewed=_yes_no(query.get("reviewed", "")),
+    )
+
+
+@router.get("/conversations")
+def conversations(request: Request, staff: Staff, page_number: int = 1):
+    where = _filter(request)
+    with web(request).database.unit_of_work() as session:
+        index = ConversationIndex(session)
+        total = index.count(where)
+        rows = index.page(where, page_number)
+    params = {k: v for k, v in request.query_params.items() if k != "page_number"}
+    return page(
+        request, "conversations.html", staff, rows=rows, total=total, page_number=page_number,
+        pages=max(1, -(-total // PAGE_SIZE)), params=params, levels=TRIAGE_LEVELS,
+        topics=TOPICS,
+    )  # fmt: skip
+
+
+@router.get("/conversations.csv")
+def export(request: Request, staff: Staff) -> Response:
+    where = _filter(request)
+    with web(request).database.unit_of_work() as session:
+        content = ConversationIndex(session).csv(where)
+        audit(session, staff.username, "conversations_exported", "",
+              str(dict(request.query_params)), client_address(request))  # fmt: skip
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        content, media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="conversations-{stamp}.csv"'},
+    )  # fmt: skip
+
+
+@router.get("/conversations/{conversation_id}")
+def transcript(request: Request, conversation_id: str, staff: Staff):
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        review = ReviewRepository(session).get(conversation_id)
+        flags = FlagRepository(session).for_conversation(conversation_id)
+        indexed = TurnRepository(session).for_conversation(conversation_id)
+    turns = state.tracker.transcript(conversation_id)
+    return page(request, "transcript.html", staff, conversation_id=conversation_id,
+                turns=turns, review=review, flags=flags, indexed=indexed)  # fmt: skip
+
+
+@router.post("/conversations/{conversation_id}/review")
+def review(
+    request: Request,
+    conversation_id: str,
+    staff: Staff,
+    csrf_token: CsrfField = "",
+    reviewed: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+):
+    check_csrf(staff, csrf_token)
+    with web(request).database.unit_of_work() as session:
+        record = ReviewRepository(session).get_or_new(conversation_id)
+        now_reviewed = reviewed == "yes"
+        if now_reviewed and not record.reviewed:
+            record.reviewed_by, record.reviewed_at = staff.username, utcnow()
+        record.reviewed = now_reviewed
+        record.tags = sorted({t.strip().lower() for t in tags.split(",") if t.strip()})[:20]
+        record.notes = notes.strip()[:5000]
+        record.updated_at = utcnow()
+        audit(session, staff.username, "conversation_reviewed", conversation_id,
+              f"reviewed={now_reviewed} tags={','.join(record.tags)}",
+              client_address(request))  # fmt: skip
+    return RedirectResponse(f"/console/conversations/{conversation_id}", status_code=303)

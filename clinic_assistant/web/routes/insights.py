@@ -1,0 +1,25 @@
+"""Insights: conversations per day, top topics, fallback rate, flags, unanswered questions."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+
+from clinic_assistant.conversations import Insights
+from clinic_assistant.web.context import Staff, page, web
+
+router = APIRouter(prefix="/console")
+
+
+@router.get("/insights")
+def insights(request: Request, staff: Staff, days: int = 30):
+    days = min(max(days, 1), 365)
+    with web(request).database.unit_of_work() as session:
+        figures = Insights(session).figures(days)
+    # Chart data travels as JSON in a non-executed script element (no inline script under CSP).
+    charts = json.dumps({
+        "days": figures.days, "topics": figures.top_topics, "flags": figures.flags_by_level,
+    })  # fmt: skip
+    charts = charts.replace("<", "\\u003c")  # never closes the script element it sits in
+    return page(request, "insights.html", staff, figures=figures, charts=charts, days=days)
