@@ -52,7 +52,7 @@ pytest:
 	$(PY) -m pytest
 
 unit: install
-	$(PY) -m pytest -m "not conversation"
+	$(PY) -m pytest -m "not conversation and not browser"
 
 lock: install
 	tools/lock.sh

@@ -60,6 +60,10 @@ class Settings:
     console_url: str = "http://localhost:8000/console"
     # A console session ends after this many minutes without a request.
     console_session_minutes: int = 30
+    # Where browsers reach the Rasa server's REST channel (the widget talks to it), and the
+    # web pages allowed to embed the widget (CORS allow-list of the Rasa server).
+    rasa_public_url: str = "http://localhost:5005"
+    widget_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +95,12 @@ class Settings:
             ),
             console_url=env.get("CLINIC_CONSOLE_URL", "http://localhost:8000/console").rstrip("/"),
             console_session_minutes=int(env.get("CLINIC_CONSOLE_SESSION_MINUTES", "30")),
+            rasa_public_url=env.get("CLINIC_RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+            widget_origins=tuple(
+                env.get("CLINIC_WIDGET_ORIGINS", "http://localhost:8000 http://127.0.0.1:8000")
+                .replace(",", " ")
+                .split()
+            ),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -112,4 +122,6 @@ class Settings:
             "CLINIC_ALERT_TO": ",".join(self.email.recipients),
             "CLINIC_CONSOLE_URL": self.console_url,
             "CLINIC_CONSOLE_SESSION_MINUTES": str(self.console_session_minutes),
+            "CLINIC_RASA_PUBLIC_URL": self.rasa_public_url,
+            "CLINIC_WIDGET_ORIGINS": " ".join(self.widget_origins),
         }

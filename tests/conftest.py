@@ -15,8 +15,11 @@ from clinic_assistant.answers.seeding import seed_catalogue
 from clinic_assistant.app import AppContext
 from clinic_assistant.db import Database
 from clinic_assistant.db.migrate import upgrade
+from clinic_assistant.runtime.stack import Stack
 from clinic_assistant.settings import PROJECT_ROOT, Settings
 from clinic_assistant.triage import TriageEngine
+from tests.support.smtp import SmtpServer
+from tests.support.stack import Chat, free_port, stack_settings, start_stack
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -137,3 +140,43 @@ def trained_model(project_root: Path) -> Path:
     from clinic_assistant.runtime.model import RasaEnvironment, train
 
     return train(RasaEnvironment(project_root))
+
+
+# ---------------------------------------------------------------------------------------------
+# The running product: a real Rasa server, action server and web app for the whole session, on
+# free ports with databases of their own, sending staff alerts to a real SMTP server on
+# localhost. Conversation and browser tests use it.
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    with SmtpServer(free_port()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    project_root: Path,
+    trained_model: Path,
+    smtp_server: SmtpServer,
+) -> Iterator[Stack]:
+    directory = tmp_path_factory.mktemp("stack")
+    settings = stack_settings(project_root, directory, smtp_port=smtp_server.port)
+    running = start_stack(settings, trained_model, directory)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_database(stack: Stack) -> Iterator[Database]:
+    """The running stack's application database, to check the flags it recorded."""
+    database = Database(stack.config.settings.database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def chat(stack: Stack) -> Chat:
+    """A new patient (a new conversation id) talking to the running stack."""
+    return Chat(stack.config, sender=f"patient-{uuid.uuid4().hex[:10]}")

@@ -55,6 +55,12 @@ class StackConfig:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
     @property
+    def widget_origins(self) -> tuple[str, ...]:
+        """Pages allowed to call the REST channel from a browser: the settings' and our own."""
+        own = (self.web_url, f"http://127.0.0.1:{self.web_port}")
+        return tuple(dict.fromkeys((*self.settings.widget_origins, *own)))
+
+    @property
     def endpoints_file(self) -> Path:
         return self.run_dir / "endpoints.yml"
 
@@ -92,10 +98,12 @@ class Stack:
         self.supervisor = supervisor or Supervisor()
         self.rasa_env = RasaEnvironment(config.settings.root)
 
-    def _action_server_env(self) -> dict[str, str]:
+    def _app_env(self) -> dict[str, str]:
         return {
             **os.environ,
             **self.config.settings.to_env(),
+            # The demo page tells the widget where this stack's Rasa server is.
+            "CLINIC_RASA_PUBLIC_URL": self.config.rasa_url,
             "PYTHONPATH": str(self.config.settings.root),
             "SANIC_HOST": self.config.host,
         }
@@ -119,7 +127,7 @@ class Stack:
             str(config.web_port),
             "--no-access-log",
         ]
-        self.supervisor.start("web", web, cwd=root, env=self._action_server_env())
+        self.supervisor.start("web", web, cwd=root, env=self._app_env())
         self._wait_until_ready(timeout, rasa=True)
 
     def start_action_server(self, timeout: float = 60.0) -> None:
@@ -144,7 +152,7 @@ class Stack:
         command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                    "--port", str(self.config.action_port)]  # fmt: skip
         self.supervisor.start(
-            "actions", command, cwd=self.config.settings.root, env=self._action_server_env()
+            "actions", command, cwd=self.config.settings.root, env=self._app_env()
         )
 
     def _rasa_command(self) -> list[str]:
@@ -156,6 +164,7 @@ class Stack:
             "--port", str(config.rasa_port),
             "--credentials", str(config.settings.root / "credentials.yml"),
             "--endpoints", str(config.endpoints_file),
+            "--cors", *config.widget_origins,
         ]  # fmt: skip
         if config.api_token:
             command += ["--enable-api", "--auth-token", config.api_token]

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -21,7 +22,15 @@ from clinic_assistant.web.context import (
     WebState,
     page,
 )
-from clinic_assistant.web.routes import answers, auth, conversations, flags, insights, staff
+from clinic_assistant.web.routes import (
+    answers,
+    auth,
+    conversations,
+    flags,
+    insights,
+    public,
+    staff,
+)
 
 # Content security policy: only this site's own scripts, styles and images; no inline script.
 SECURITY_HEADERS = {
@@ -48,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Breast clinic assistant", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan)  # fmt: skip
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, flags, conversations, answers, staff, insights):
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    for module in (public, auth, flags, conversations, answers, staff, insights):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -82,10 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         response.status_code = 403
         return response
-
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/console/flags", status_code=303)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> HTMLResponse:

@@ -1,0 +1,375 @@
+/*
+ * Patient chat widget for the clinic's website. One script tag adds it to any page:
+ *
+ *   <script src="https://clinic.example/widget.js" defer
+ *           data-server="https://assistant.clinic.example"   (the Rasa server, REST channel)
+ *           data-clinic="Riverside Breast Unit"
+ *           data-phone="01632 960 123"                        (the surgical team)
+ *           data-emergency="999"></script>
+ *
+ * No framework and no CDN. Everything a patient or the server writes is rendered as text; the
+ * only links are http(s) and tel. The widget lives in a shadow root so the page's styles and
+ * its own never mix. Keyboard: the launcher opens a dialog, Tab stays inside it, Esc closes it
+ * and focus returns to the launcher. New messages are announced through a live region.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__clinicAssistantLoaded) return;
+  window.__clinicAssistantLoaded = true;
+
+  var config = {
+    server: (script.dataset.server || "").replace(/\/+$/, ""),
+    clinic: script.dataset.clinic || "the clinic",
+    phone: script.dataset.phone || "",
+    emergency: script.dataset.emergency || "999",
+    maxLength: 1000,
+    timeoutMs: 20000
+  };
+  var STORE = "clinic-assistant:" + config.server;
+  var TOPICS = [
+    ["What is partial reconstruction?", "/ask_what_is"],
+    ["The options", "/ask_options"],
+    ["Timing", "/ask_timing"],
+    ["Risks", "/ask_risks"],
+    ["Recovery", "/ask_recovery"]
+  ];
+  var NURSE = ["Talk to a nurse", "/request_nurse"];
+
+  var CSS = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box}",
+    ".launcher{position:fixed;right:16px;bottom:16px;z-index:2147483000;font:600 16px/1.2 system-ui,-apple-system,'Segoe UI',sans-serif;",
+    "background:#0b4f8a;color:#fff;border:2px solid #fff;border-radius:24px;padding:12px 18px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.35)}",
+    ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
+    ".panel{position:fixed;right:16px;bottom:16px;z-index:2147483001;width:380px;max-width:calc(100vw - 16px);height:600px;max-height:calc(100vh - 32px);",
+    "display:flex;flex-direction:column;background:#fff;color:#1b1f24;border:1px solid #6b7682;border-radius:10px;box-shadow:0 4px 24px rgba(0,0,0,.3);",
+    "font:16px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif}",
+    ".panel[hidden]{display:none}",
+    ".head{display:flex;align-items:center;gap:8px;padding:10px 12px;background:#0b4f8a;color:#fff;border-radius:9px 9px 0 0}",
+    ".head h2{flex:1;margin:0;font-size:17px}",
+    ".head button{background:transparent;color:#fff;border:2px solid #fff;border-radius:6px;padding:4px 10px;font:inherit;cursor:pointer}",
+    ".banner{margin:0;padding:10px 12px;font-weight:700;border-bottom:2px solid}",
+    ".banner[hidden]{display:none}",
+    ".banner.emergency{background:#8b0000;color:#fff;border-color:#5c0000}",
+    ".banner.today{background:#fff4e5;color:#5c2e00;border-color:#9a4d00}",
+    ".banner a{color:inherit;text-decoration:underline;font-size:18px}",
+    ".log{flex:1;overflow-y:auto;padding:12px}",
+    ".items{margin:0;padding:0;list-style:none}",
+    ".msg{margin:0 0 10px;max-width:90%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".bot{background:#eef2f6;border-bottom-left-radius:2px}",
+    ".user{background:#0b4f8a;color:#fff;margin-left:auto;border-bottom-right-radius:2px}",
+    ".msg.alert{background:#fde8e8;border:2px solid #8b0000;color:#3d0000}",
+    ".msg.today{background:#fff4e5;border:2px solid #9a4d00;color:#3d1f00}",
+    ".source{display:block;margin-top:6px;font-size:14px;color:#3f4a55}",
+    ".msg.user .source{color:#fff}",
+    ".choices{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 12px}",
+    ".choices button,.nurse,.retry{font:inherit;font-size:15px;background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;border-radius:16px;padding:5px 12px;cursor:pointer}",
+    ".choices button[aria-disabled=true]{opacity:.6;cursor:default}",
+    ".typing{padding:0 12px 6px;color:#3f4a55;font-size:14px}",
+    ".typing[hidden]{display:none}",
+    "form{display:flex;flex-direction:column;gap:4px;padding:10px 12px;border-top:1px solid #c4ccd4}",
+    ".row{display:flex;gap:8px;align-items:flex-end}",
+    "label{font-size:14px;font-weight:600}",
+    "textarea{flex:1;font:inherit;min-height:44px;max-height:120px;resize:vertical;padding:8px;border:2px solid #6b7682;border-radius:8px;color:#1b1f24}",
+    ".send{font:inherit;font-weight:600;background:#0b4f8a;color:#fff;border:2px solid #0b4f8a;border-radius:8px;padding:10px 14px;cursor:pointer}",
+    ".send:disabled{background:#6b7682;border-color:#6b7682;cursor:default}",
+    ".meta{display:flex;justify-content:space-between;gap:8px;font-size:13px;color:#3f4a55}",
+    ".meta .over{color:#8b0000;font-weight:700}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (max-width:420px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.head{border-radius:0}}",
+    "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .12s ease-out}.typing span{animation:blink 1.2s infinite}}",
+    "@keyframes blink{50%{opacity:.3}}"
+  ].join("");
+
+  // ---------------------------------------------------------------- tiny DOM helpers (text only)
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attrs[name];
+      else if (name === "className") node.className = attrs[name];
+      else node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function safeHref(href) {
+    try {
+      var url = new URL(href, window.location.href);
+      return ["http:", "https:", "tel:"].indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (e) { return null; }
+  }
+
+  function telHref(number) { return safeHref("tel:" + String(number).replace(/[^\d+]/g, "")); }
+
+  // ---------------------------------------------------------------- conversation state
+  function load() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(STORE) || "null");
+      if (saved && saved.sender && Array.isArray(saved.items)) return saved;
+    } catch (e) { /* storage blocked or corrupt: start again */ }
+    var id = (window.crypto && window.crypto.randomUUID) ? window.crypto.randomUUID()
+      : String(Date.now()) + Math.random().toString(16).slice(2);
+    return { sender: "web-" + id, items: [], open: false };
+  }
+
+  var state = load();
+  function save() {
+    try {
+      state.items = state.items.slice(-200);
+      window.sessionStorage.setItem(STORE, JSON.stringify(state));
+    } catch (e) { /* the conversation still works, only not across reloads */ }
+  }
+
+  // ---------------------------------------------------------------- the widget
+  var host = el("div", { "data-clinic-assistant": "" });
+  var root = host.attachShadow({ mode: "open" });
+  root.appendChild(el("style", { text: CSS }));
+
+  var launcher = el("button", { className: "launcher", type: "button", "aria-haspopup": "dialog",
+    "aria-expanded": "false", text: "Questions? Chat with us" });
+  var title = el("h2", { id: "ca-title", text: config.clinic + " assistant" });
+  var closeButton = el("button", { type: "button", "aria-label": "Close the chat", text: "Close" });
+  var banner = el("p", { className: "banner", role: "alert", hidden: "" });
+  var items = el("ol", { className: "items" });
+  var log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": "Conversation", tabindex: "0" }, [items]);
+  var typing = el("div", { className: "typing", hidden: "", "aria-hidden": "true" },
+    [el("span", { text: "The assistant is writing…" })]);
+  var input = el("textarea", { id: "ca-input", rows: "2", maxlength: String(config.maxLength),
+    "aria-describedby": "ca-count" });
+  var send = el("button", { className: "send", type: "submit", text: "Send" });
+  var count = el("span", { id: "ca-count", "aria-live": "polite", text: "0 of " + config.maxLength + " characters" });
+  var nurse = el("button", { className: "nurse", type: "button", text: NURSE[0] });
+  var form = el("form", { "aria-label": "Write a message" }, [
+    el("label", { "for": "ca-input", text: "Your message" }),
+    el("div", { className: "row" }, [input, send]),
+    el("div", { className: "meta" }, [count, nurse])
+  ]);
+  var panel = el("div", { className: "panel", role: "dialog", "aria-modal": "true",
+    "aria-labelledby": "ca-title", hidden: "" }, [
+    el("div", { className: "head" }, [title, closeButton]), banner, log, typing, form
+  ]);
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  var busy = false;
+
+  function renderItem(item) {
+    if (item.kind === "choices") {
+      var group = el("div", { className: "choices", role: "group", "aria-label": item.label || "Suggested topics" });
+      item.choices.forEach(function (choice) {
+        var button = el("button", { type: "button", text: choice[0] });
+        button.addEventListener("click", function () { ask(choice[0], choice[1]); });
+        group.appendChild(button);
+      });
+      items.appendChild(el("li", {}, [group]));
+      return;
+    }
+    var classes = "msg " + (item.who === "user" ? "user" : "bot");
+    if (item.level === "emergency") classes += " alert";
+    else if (item.level === "contact_team_today") classes += " today";
+    var bubble = el("li", { className: classes }, [
+      el("span", { className: "sr", text: item.who === "user" ? "You said: " : "Assistant: " }),
+      el("span", { text: item.text })
+    ]);
+    if (item.sources && item.sources.length) {
+      bubble.appendChild(el("span", { className: "source", text: "From: " + item.sources.join("; ") }));
+    }
+    if (item.retry) {
+      var retry = el("button", { className: "retry", type: "button", text: "Try again" });
+      retry.addEventListener("click", function () { ask(item.retry.label, item.retry.payload, true); });
+      bubble.appendChild(el("span", { className: "source" }, [retry]));
+    }
+    items.appendChild(bubble);
+  }
+
+  function add(item) {
+    state.items.push(item);
+    save();
+    renderItem(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showBanner(level) {
+    banner.textContent = "";
+    banner.className = "banner";
+    if (level === "emergency") {
+      banner.classList.add("emergency");
+      banner.appendChild(document.createTextNode("This could be an emergency. Call "));
+      banner.appendChild(el("a", { href: telHref(config.emergency), text: config.emergency }));
+      banner.appendChild(document.createTextNode(" now."));
+    } else if (level === "contact_team_today" && config.phone) {
+      banner.classList.add("today");
+      banner.appendChild(document.createTextNode("Call your surgical team now, day or night: "));
+      banner.appendChild(el("a", { href: telHref(config.phone), text: config.phone }));
+    } else if (level === "contact_team_today") {
+      banner.classList.add("today");
+      banner.appendChild(document.createTextNode("Call your surgical team now, day or night."));
+    } else {
+      banner.hidden = true;
+      return;
+    }
+    banner.hidden = false;
+    state.level = level;
+    save();
+  }
+
+  function introduce() {
+    add({ who: "bot", text: "Hello. I'm the information assistant of " + config.clinic + ". I give general " +
+      "information about partial breast reconstruction, not medical advice, and I can pass your " +
+      "question to a nurse. If you feel very unwell, have chest pain or trouble breathing, call " +
+      config.emergency + " now." });
+    add({ kind: "choices", label: "Main topics", choices: TOPICS });
+  }
+
+  // Rasa's REST channel answers with a list: each text message is followed by its `custom`
+  // object (the reply contract: topic, sources, triage).
+  function handleReply(messages) {
+    var highest = null;
+    var order = ["none", "routine_followup", "contact_team_today", "emergency"];
+    var pending = null;
+    function flush() { if (pending) { add(pending.item); if (pending.choices) add(pending.choices); pending = null; } }
+    (messages || []).forEach(function (message) {
+      if (typeof message.text === "string") {
+        flush();
+        pending = { item: { who: "bot", text: message.text } };
+        if (Array.isArray(message.buttons) && message.buttons.length) {
+          pending.choices = { kind: "choices", label: "Did you mean", choices: message.buttons
+            .filter(function (b) { return b && typeof b.title === "string" && typeof b.payload === "string"; })
+            .map(function (b) { return [b.title, b.payload]; }) };
+        }
+      }
+      var custom = message.custom;
+      if (custom && typeof custom === "object") {
+        var level = custom.triage && custom.triage.level;
+        if (order.indexOf(level) > order.indexOf(highest)) highest = level;
+        if (pending) {
+          pending.item.level = level;
+          pending.item.sources = (custom.sources || []).map(function (s) { return String(s.publisher || ""); })
+            .filter(function (s, i, all) { return s && all.indexOf(s) === i; });
+        }
+      }
+    });
+    flush();
+    if (highest === "emergency" || highest === "contact_team_today") showBanner(highest);
+    log.scrollTop = log.scrollHeight;  // the banner took room: keep the newest message in view
+  }
+
+  function setBusy(on) {
+    busy = on;
+    send.disabled = on;
+    typing.hidden = !on;
+    // A disabled Send button loses the focus: give it back to the message box.
+    if (!on && !panel.hidden && !root.activeElement) input.focus();
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page.
+    Array.prototype.forEach.call(log.querySelectorAll(".choices button"), function (b) {
+      if (on) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+    });
+  }
+
+  function ask(label, payload, isRetry) {
+    var text = (payload || label || "").trim();
+    if (!text || busy) return;
+    if (text.length > config.maxLength) return;
+    if (!isRetry) add({ who: "user", text: label });
+    setBusy(true);
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, config.timeoutMs);
+    fetch(config.server + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, message: text }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (messages) {
+      if (!Array.isArray(messages) || !messages.length) throw new Error("empty reply");
+      handleReply(messages);
+    }).catch(function () {
+      add({ who: "bot", text: "Sorry, I can't reach the assistant right now. " +
+        (config.phone ? "Please call " + config.clinic + " on " + config.phone + ". " : "Please call the clinic. ") +
+        "In an emergency call " + config.emergency + ".", retry: { label: label, payload: text } });
+    }).then(function () {
+      clearTimeout(timer);
+      setBusy(false);
+    });
+  }
+
+  // ---------------------------------------------------------------- opening, closing, focus
+  function focusable() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("button, [href], textarea, [tabindex]:not([tabindex='-1'])"),
+      function (node) { return !node.disabled && !node.closest("[hidden]"); });
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    state.open = true;
+    save();
+    if (!state.items.length) introduce();
+    if (state.level) showBanner(state.level);
+    input.focus();
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    state.open = false;
+    save();
+    launcher.focus();
+  }
+
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); close(); return; }
+    if (event.key !== "Tab") return;
+    var nodes = focusable();
+    if (!nodes.length) return;
+    var first = nodes[0], last = nodes[nodes.length - 1];
+    var active = root.activeElement;
+    if (event.shiftKey && active === first) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && active === last) { event.preventDefault(); first.focus(); }
+  });
+
+  // Esc closes the chat wherever the focus is, as long as the chat is open.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden && !event.defaultPrevented) { event.preventDefault(); close(); }
+  });
+  launcher.addEventListener("click", open);
+  closeButton.addEventListener("click", close);
+  nurse.addEventListener("click", function () { ask(NURSE[0], NURSE[1]); });
+
+  function updateCount() {
+    var length = input.value.length;
+    count.textContent = length + " of " + config.maxLength + " characters";
+    count.className = length >= config.maxLength ? "over" : "";
+  }
+  input.addEventListener("input", updateCount);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit ? form.requestSubmit() : submit(); }
+  });
+  function submit() {
+    var text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    updateCount();
+    ask(text, text);
+  }
+  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+
+  // ---------------------------------------------------------------- start
+  function start() {
+    document.body.appendChild(host);
+    state.items.forEach(renderItem);
+    if (state.open) open();
+  }
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
