@@ -8,7 +8,7 @@ RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run shell admin train test lint validate pytest unit lock evaluate compare crossval
+.PHONY: help install run shell admin train test lint validate pytest unit lock evaluate compare crossval bench
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
@@ -20,6 +20,7 @@ help:
 	@echo "make evaluate  the trained model on the held-out file (results/heldout.txt)"
 	@echo "make compare   sparse vs dense (MiniLM) pipelines on the held-out file"
 	@echo "make crossval  5-fold cross-validation on the training data"
+	@echo "make bench     benchmarks: NLU vs baselines, triage, load, memory (bench/results/)"
 	@echo "make lock   regenerate requirements/*.lock from requirements/*.in"
 
 install:
@@ -67,3 +68,7 @@ compare: install
 
 crossval: install
 	$(RASA_PY) -m clinic_nlu.crossval --out results/crossval
+
+# Benchmarks, separate from the tests; bounded in time, loopback only. Report: bench/results/.
+bench: install
+	timeout 3600 $(PY) -m bench.run

@@ -57,3 +57,29 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
             # Drop [CLS] and [SEP]: Rasa aligns the rest with its own tokens.
             tokens.append(embedding[1:-1])
         return np.array(sentences), ragged_array_to_ndarray(tokens)
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 sentence embeddings (mean-pooled, normalised), e.g. for baselines."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from transformers import BertTokenizerFast, TFBertModel
+
+        directory = str(model_directory())
+        self.tokenizer = BertTokenizerFast.from_pretrained(directory)
+        self.model = TFBertModel.from_pretrained(directory)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        vectors = []
+        for start in range(0, len(texts), batch_size):
+            batch = self.tokenizer(
+                texts[start : start + batch_size], padding=True, truncation=True,
+                max_length=256, return_tensors="tf",
+            )  # fmt: skip
+            hidden = self.model(batch).last_hidden_state.numpy()
+            mask = batch["attention_mask"].numpy()[..., None]
+            mean = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+            vectors.append(mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12))
+        return np.vstack(vectors)

@@ -82,7 +82,7 @@ def _port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _ready(url: str) -> bool:
+def is_ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -196,7 +196,7 @@ class Stack:
             if time.monotonic() > deadline:
                 self.stop()
                 raise StackError(f"not ready after {timeout:.0f} s: {', '.join(checks)}")
-            checks = {name: url for name, url in checks.items() if not _ready(url)}
+            checks = {name: url for name, url in checks.items() if not is_ready(url)}
             if checks:
                 time.sleep(0.5)
 

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): NLU quality against baselines, triage, load, resources, training."""
