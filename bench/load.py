@@ -53,7 +53,9 @@ class LoadResult:
 async def _say(client: httpx.AsyncClient, url: str, sender: str, text: str, result: LoadResult):
     started = time.perf_counter()
     try:
-        response = await client.post(url, json={"sender": sender, "message": text})
+        # With an id, as the widget sends it (a bare Rasa server ignores it).
+        body = {"sender": sender, "message": text, "message_id": uuid.uuid4().hex}
+        response = await client.post(url, json=body)
         ok = response.status_code == 200 and bool(response.json())
     except (httpx.HTTPError, ValueError):
         ok = False

@@ -107,7 +107,8 @@ def start_bare(directory: Path, supervisor: Supervisor) -> tuple[str, float, int
     child = supervisor.start(
         "bare", [str(_rasa_env().rasa), "run", "--model", str(model), "--interface", "127.0.0.1",
                  "--port", str(port), "--credentials", "credentials.yml"],
-        cwd=directory, env=_rasa_env().env(),
+        # The same Rasa server environment as the assistant's (telemetry off, TF threads).
+        cwd=directory, env=_rasa_env().server_env(),
     )  # fmt: skip
     url = f"http://localhost:{port}"
     while not is_ready(f"{url}/webhooks/rest/"):
@@ -120,6 +121,9 @@ def start_bare(directory: Path, supervisor: Supervisor) -> tuple[str, float, int
 
 def start_ours(model: Path, directory: Path) -> tuple[Stack, float]:
     rasa_port, action_port, web_port = PORTS["ours"]
+    # The load comes from one address and sends back to back: the rate limits for patients
+    # would (rightly) stop it, so they are off for the benchmark.
+    os.environ["CLINIC_RATE_PER_CONVERSATION"] = os.environ["CLINIC_RATE_PER_ADDRESS"] = "0"
     settings = Settings.from_env({
         **{k: v for k, v in os.environ.items() if k.startswith("CLINIC_")},
         "CLINIC_ROOT": str(PROJECT_ROOT),
