@@ -19,6 +19,7 @@ from clinic_assistant.db.models import TurnRecord
 from clinic_assistant.db.repositories import TurnRepository
 from clinic_assistant.flags import FlagService
 from clinic_assistant.triage import Assessment
+from clinic_common.redaction import redact
 
 if TYPE_CHECKING:
     from clinic_assistant.app import AppContext
@@ -128,23 +129,26 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
     if kind not in KINDS:
         raise ValueError(f"unknown kind of turn {kind!r}")
     assessment = app.triage.assess(turn.text)
+    # What is stored (turn index, flag) has the patient's personal details redacted.
+    stored_text = redact(turn.text, app.settings.redact)
     with app.database.unit_of_work() as session:
-        composer = _Composer(app.answer_service(session), FlagService(session), turn, assessment)
+        composer = _Composer(app.answer_service(session), FlagService(session), turn, assessment,
+                             stored_text)  # fmt: skip
         reply = composer.compose(kind)
-        TurnRepository(session).add(turn_record(turn, reply))
+        TurnRepository(session).record(turn_record(turn, reply, stored_text))
     if reply.alert:
         app.alerts.nudge()
     return reply
 
 
-def turn_record(turn: Turn, reply: Reply) -> TurnRecord:
+def turn_record(turn: Turn, reply: Reply, stored_text: str | None = None) -> TurnRecord:
     """What the console indexes about this turn."""
     customs = [message.custom for message in reply.messages]
     triage = customs[0]["triage"] if customs else Triage().as_dict()
     return TurnRecord(
         conversation_id=turn.sender_id or "unknown",
         message_id=turn.message_id,
-        text=turn.text,
+        text=turn.text if stored_text is None else stored_text,
         intent=turn.intent,
         confidence=turn.confidence,
         topics=[custom["topic"] for custom in customs],
@@ -157,8 +161,14 @@ def turn_record(turn: Turn, reply: Reply) -> TurnRecord:
 
 class _Composer:
     def __init__(
-        self, answers: AnswerService, flags: FlagService, turn: Turn, assessment: Assessment
+        self,
+        answers: AnswerService,
+        flags: FlagService,
+        turn: Turn,
+        assessment: Assessment,
+        stored_text: str,
     ) -> None:
+        self.stored_text = stored_text
         self.answers = answers
         self.flags = flags
         self.turn = turn
@@ -332,7 +342,7 @@ class _Composer:
             outcome = self.flags.raise_flag(
                 conversation_id=turn.sender_id or "unknown",
                 message_id=turn.message_id,
-                message_text=turn.text,
+                message_text=self.stored_text,
                 level=triage.level,
                 reason=triage.reason,
                 kind=flag_kind,

@@ -61,6 +61,9 @@ class FlagService:
         if level == "none":
             raise ValueError("only a message that needs a person raises a flag")
         flag = self.flags.open_for_conversation(conversation_id)
+        if flag is not None and message_id and flag.message_id == message_id:
+            # The same message again (a repeat delivery): it was counted and alerted already.
+            return FlagOutcome(flag.id, flag.reference, False, False, False)
         if flag is None:
             flag = self._create(conversation_id, message_id, message_text, level, reason, kind)
             created, escalated = True, False

@@ -11,7 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinic_common.redaction import KINDS, configured_kinds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _non_negative_int(env: Mapping[str, str], name: str, default: int = 0) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} cannot be negative")
+    return value
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,11 @@ class Settings:
     database_url: str
     tracker_database_path: Path
     clinic: ClinicDetails
+    # Production: the tracker store in a server database (an SQLAlchemy URL, e.g.
+    # postgresql://user:secret@db:5432/clinic) instead of the SQLite file, and Redis as the
+    # lock store (and for rate limits) so that several Rasa servers can share the work.
+    tracker_url: str = ""
+    redis_url: str = ""
     email: EmailSettings = EmailSettings()
     # Links in staff alerts point here (the staff console).
     console_url: str = "http://localhost:8000/console"
@@ -64,6 +82,15 @@ class Settings:
     # web pages allowed to embed the widget (CORS allow-list of the Rasa server).
     rasa_public_url: str = "http://localhost:5005"
     widget_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    # Personal details replaced in everything stored and logged (clinic_common.redaction).
+    redact: tuple[str, ...] = KINDS
+    # Conversations idle for longer are deleted by the retention job (0: the job must be told).
+    retention_days: int = 0
+    # The patient channel's limits: message length, and messages per minute per conversation
+    # and per address (0: no limit).
+    max_message_chars: int = 2000
+    rate_per_conversation: int = 30
+    rate_per_address: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +101,8 @@ class Settings:
             root=root,
             database_url=env.get("CLINIC_DATABASE_URL", f"sqlite:///{var / 'clinic.db'}"),
             tracker_database_path=Path(env.get("CLINIC_TRACKER_DB", var / "rasa_tracker.db")),
+            tracker_url=env.get("CLINIC_TRACKER_URL", ""),
+            redis_url=env.get("CLINIC_REDIS_URL", ""),
             clinic=ClinicDetails(
                 name=env.get("CLINIC_NAME", "the breast clinic"),
                 team_phone=env.get("CLINIC_TEAM_PHONE", "the number on your appointment letter"),
@@ -101,6 +130,11 @@ class Settings:
                 .replace(",", " ")
                 .split()
             ),
+            redact=configured_kinds(env),
+            retention_days=_non_negative_int(env, "CLINIC_RETENTION_DAYS"),
+            max_message_chars=_non_negative_int(env, "CLINIC_MAX_MESSAGE_CHARS", 2000),
+            rate_per_conversation=_non_negative_int(env, "CLINIC_RATE_PER_CONVERSATION", 30),
+            rate_per_address=_non_negative_int(env, "CLINIC_RATE_PER_ADDRESS", 300),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -109,6 +143,8 @@ class Settings:
             "CLINIC_ROOT": str(self.root),
             "CLINIC_DATABASE_URL": self.database_url,
             "CLINIC_TRACKER_DB": str(self.tracker_database_path),
+            "CLINIC_TRACKER_URL": self.tracker_url,
+            "CLINIC_REDIS_URL": self.redis_url,
             "CLINIC_NAME": self.clinic.name,
             "CLINIC_TEAM_PHONE": self.clinic.team_phone,
             "CLINIC_TEAM_HOURS": self.clinic.team_hours,
@@ -124,4 +160,17 @@ class Settings:
             "CLINIC_CONSOLE_SESSION_MINUTES": str(self.console_session_minutes),
             "CLINIC_RASA_PUBLIC_URL": self.rasa_public_url,
             "CLINIC_WIDGET_ORIGINS": " ".join(self.widget_origins),
+            "CLINIC_REDACT": ",".join(self.redact) or "none",
+            "CLINIC_RETENTION_DAYS": str(self.retention_days),
+            "CLINIC_MAX_MESSAGE_CHARS": str(self.max_message_chars),
+            "CLINIC_RATE_PER_CONVERSATION": str(self.rate_per_conversation),
+            "CLINIC_RATE_PER_ADDRESS": str(self.rate_per_address),
         }
+
+    @property
+    def tracker_reader_url(self) -> str:
+        """Where the console reads transcripts: the tracker store, as an SQLAlchemy URL."""
+        if not self.tracker_url:
+            return f"sqlite:///{self.tracker_database_path}"
+        scheme, rest = self.tracker_url.split("://", 1)
+        return f"postgresql+psycopg://{rest}" if scheme.startswith("postgres") else self.tracker_url

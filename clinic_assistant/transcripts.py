@@ -7,7 +7,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -76,6 +88,38 @@ class TrackerReader:
             # No conversation has been stored yet, so Rasa has not created its table.
             return []
         return [turn for row in rows if (turn := _turn(row)) is not None]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class TrackerRetention:
+    """The retention job's access to Rasa's tracker store: idle conversations, deleting them."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+
+    def last_activity(self) -> dict[str, datetime]:
+        """When each stored conversation last had an event."""
+        query = select(EVENTS.c.sender_id, func.max(EVENTS.c.timestamp)).group_by(
+            EVENTS.c.sender_id
+        )
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).all()
+        except (OperationalError, ProgrammingError):
+            return {}  # no conversation stored yet: Rasa has not created its table
+        return {sender: datetime.fromtimestamp(ts or 0, UTC) for sender, ts in rows}
+
+    def delete(self, conversation_ids: list[str]) -> int:
+        """Delete the conversations' events; how many events were deleted."""
+        deleted = 0
+        with self.engine.begin() as connection:
+            for start in range(0, len(conversation_ids), 500):
+                batch = conversation_ids[start : start + 500]
+                result = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(batch)))
+                deleted += result.rowcount or 0
+        return deleted
 
     def dispose(self) -> None:
         self.engine.dispose()

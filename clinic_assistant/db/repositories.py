@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clinic_assistant.db.models import (
@@ -244,6 +244,21 @@ class TurnRepository:
     def add(self, turn: TurnRecord) -> None:
         self.session.add(turn)
 
+    def record(self, turn: TurnRecord) -> None:
+        """Add the turn, or replace the one recorded for the same message (a repeat delivery:
+        Rasa may ask for the actions of a message again after a server died mid-reply)."""
+        if turn.message_id:
+            query = select(TurnRecord).where(
+                TurnRecord.conversation_id == turn.conversation_id,
+                TurnRecord.message_id == turn.message_id,
+            )
+            earlier = self.session.scalars(query).first()
+            if earlier is not None:
+                turn.id, turn.at = earlier.id, earlier.at
+                self.session.merge(turn)
+                return
+        self.session.add(turn)
+
     def for_conversation(self, conversation_id: str) -> list[TurnRecord]:
         query = select(TurnRecord).where(TurnRecord.conversation_id == conversation_id)
         return list(self.session.scalars(query.order_by(TurnRecord.id)))
@@ -262,3 +277,45 @@ class ReviewRepository:
             review = ConversationReview(conversation_id=conversation_id, tags=[], notes="")
             self.session.add(review)
         return review
+
+
+class RetentionRepository:
+    """What the retention job reads and deletes in the application database."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def last_turns(self) -> dict[str, datetime]:
+        query = select(TurnRecord.conversation_id, func.max(TurnRecord.at)).group_by(
+            TurnRecord.conversation_id
+        )
+        return {conversation: _aware(at) for conversation, at in self.session.execute(query)}
+
+    def with_unresolved_flags(self) -> set[str]:
+        query = select(Flag.conversation_id).where(Flag.status != "resolved").distinct()
+        return set(self.session.scalars(query))
+
+    def delete(self, conversation_ids: list[str]) -> dict[str, int]:
+        """Delete the conversations' turns, reviews and resolved flags (with their history)."""
+        counts = {"turns": 0, "reviews": 0, "flags": 0}
+        for start in range(0, len(conversation_ids), 500):
+            batch = conversation_ids[start : start + 500]
+            flags = select(Flag.id).where(
+                Flag.conversation_id.in_(batch), Flag.status == "resolved"
+            )
+            self.session.execute(delete(FlagEvent).where(FlagEvent.flag_id.in_(flags)))
+            self.session.execute(delete(Notification).where(Notification.flag_id.in_(flags)))
+            for name, statement in (
+                ("flags", delete(Flag).where(Flag.conversation_id.in_(batch),
+                                             Flag.status == "resolved")),
+                ("turns", delete(TurnRecord).where(TurnRecord.conversation_id.in_(batch))),
+                ("reviews", delete(ConversationReview).where(
+                    ConversationReview.conversation_id.in_(batch))),
+            ):  # fmt: skip
+                counts[name] += self.session.execute(statement).rowcount or 0
+        return counts
+
+
+def _aware(at: datetime) -> datetime:
+    # SQLite gives back naive datetimes; they were stored in UTC.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

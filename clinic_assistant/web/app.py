@@ -31,6 +31,7 @@ from clinic_assistant.web.routes import (
     public,
     staff,
 )
+from clinic_common.logs import install_log_redaction
 
 # Content security policy: only this site's own scripts, styles and images; no inline script.
 SECURITY_HEADERS = {
@@ -46,6 +47,7 @@ SECURITY_HEADERS = {
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    install_log_redaction()
     inactivity = timedelta(minutes=settings.console_session_minutes)
 
     @asynccontextmanager

@@ -69,7 +69,7 @@ class WebState:
     def __init__(self, settings: Settings, inactivity: timedelta) -> None:
         self.settings = settings
         self.database = Database(settings.database_url)
-        self.tracker = TrackerReader(f"sqlite:///{settings.tracker_database_path}")
+        self.tracker = TrackerReader(settings.tracker_reader_url)
         self.inactivity = inactivity
 
     def accounts(self, session: Any) -> Accounts:

@@ -1,3 +1,5 @@
+import uuid
+
 from sqlalchemy import select
 
 from clinic_assistant.db import Database
@@ -5,11 +7,14 @@ from clinic_assistant.db.models import Flag, Notification
 from clinic_assistant.flags import FlagService
 
 
-def _raise(database: Database, conversation: str, level: str, reason: str = "a reason"):
+def _raise(
+    database: Database, conversation: str, level: str, reason: str = "a reason", message_id=""
+):
+    """Each call is a new patient message unless ``message_id`` says which one it repeats."""
     with database.unit_of_work() as session:
         return FlagService(session).raise_flag(
-            conversation_id=conversation, message_id="m1", message_text="text", level=level,
-            reason=reason, kind="symptom",
+            conversation_id=conversation, message_id=message_id or uuid.uuid4().hex,
+            message_text="text", level=level, reason=reason, kind="symptom",
         )  # fmt: skip
 
 
@@ -60,3 +65,13 @@ def test_references_are_unique_and_easy_to_read_out(database: Database) -> None:
     references = {_raise(database, f"c{n}", "routine_followup").reference for n in range(30)}
     assert len(references) == 30
     assert all(r.startswith("F-") and not set(r[2:]) & set("0O1I") for r in references)
+
+
+def test_the_same_message_delivered_twice_counts_once_and_alerts_once(database: Database) -> None:
+    first = _raise(database, "c1", "contact_team_today", message_id="msg-1")
+    again = _raise(database, "c1", "contact_team_today", message_id="msg-1")
+    assert again.flag_id == first.flag_id and not again.alert
+    with database.unit_of_work() as session:
+        flag = session.get(Flag, first.flag_id)
+        assert flag.occurrences == 1
+        assert len(session.scalars(select(Notification)).all()) == 1

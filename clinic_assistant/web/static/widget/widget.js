@@ -180,7 +180,7 @@
     }
     if (item.retry) {
       var retry = el("button", { className: "retry", type: "button", text: "Try again" });
-      retry.addEventListener("click", function () { ask(item.retry.label, item.retry.payload, true); });
+      retry.addEventListener("click", function () { ask(item.retry.label, item.retry.payload, item.retry.id); });
       bubble.appendChild(el("span", { className: "source" }, [retry]));
     }
     items.appendChild(bubble);
@@ -270,21 +270,30 @@
     });
   }
 
-  function ask(label, payload, isRetry) {
+  // Each message has an id, kept when it is sent again: a message that did reach the assistant
+  // (only its reply was lost) is then answered once, with the same reply.
+  function newMessageId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function ask(label, payload, retryId) {
     var text = (payload || label || "").trim();
     if (!text || busy) return;
     if (text.length > config.maxLength) return;
-    if (!isRetry) add({ who: "user", text: label });
+    if (!retryId) add({ who: "user", text: label });
+    var messageId = retryId || newMessageId();
     setBusy(true);
     var controller = window.AbortController ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) controller.abort(); }, config.timeoutMs);
     fetch(config.server + "/webhooks/rest/webhook", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: text }),
+      body: JSON.stringify({ sender: state.sender, message: text, message_id: messageId }),
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      // Too long, too fast, unreadable: the server explains in a normal reply.
+      if (!response.ok && [400, 413, 429].indexOf(response.status) < 0) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (messages) {
       if (!Array.isArray(messages) || !messages.length) throw new Error("empty reply");
@@ -292,7 +301,7 @@
     }).catch(function () {
       add({ who: "bot", text: "Sorry, I can't reach the assistant right now. " +
         (config.phone ? "Please call " + config.clinic + " on " + config.phone + ". " : "Please call the clinic. ") +
-        "In an emergency call " + config.emergency + ".", retry: { label: label, payload: text } });
+        "In an emergency call " + config.emergency + ".", retry: { label: label, payload: text, id: messageId } });
     }).then(function () {
       clearTimeout(timer);
       setBusy(false);

@@ -1,0 +1,1 @@
+"""Plain-Python code shared by both environments (no third-party imports)."""
