@@ -2,17 +2,18 @@
 # Both install first (quick when nothing changed), so each works on a fresh clone.
 
 PY := .venv/bin/python
-RASA := PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
-RASA_PY := PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/python
+RASA := PYTHONPATH=. RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
+RASA_PY := PYTHONPATH=. RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/python
 RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run shell admin train test lint validate pytest unit lock evaluate compare crossval bench
+.PHONY: help install run run-production shell admin train test lint validate pytest unit lock evaluate compare crossval bench
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
 	@echo "make test   install, then lint, validate the Rasa data and run every test"
+	@echo "make run-production  2 Rasa + 2 action servers behind nginx, PostgreSQL, Redis (local)"
 	@echo "make shell  chat in the terminal (rasa shell, with a real action server)"
 	@echo "make admin  create a staff console admin (ADMIN=name, asks for the password)"
 	@echo "make train  train the model if its inputs changed"
@@ -28,6 +29,16 @@ install:
 
 run: install
 	$(PY) -m clinic_assistant run
+
+# The production topology on this machine, against the PostgreSQL and Redis running here.
+# Every setting can be overridden from the environment; RASA_API_TOKEN is made up for the run
+# when it is not set (the HTTP API is only reachable with it).
+run-production: export CLINIC_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/clinic_assistant
+run-production: export CLINIC_TRACKER_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_tracker
+run-production: export CLINIC_REDIS_URL ?= redis://127.0.0.1:6379/0
+run-production: install
+	RASA_API_TOKEN="$${RASA_API_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')}" \
+	  $(PY) -m clinic_assistant run-production
 
 shell: install
 	$(PY) -m clinic_assistant shell
@@ -53,7 +64,7 @@ pytest:
 	$(PY) -m pytest
 
 unit: install
-	$(PY) -m pytest -m "not conversation and not browser"
+	$(PY) -m pytest -m "not conversation and not browser and not production"
 
 lock: install
 	tools/lock.sh

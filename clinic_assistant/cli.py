@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from clinic_assistant.answers.catalogue import CatalogueError
 from clinic_assistant.db.migrate import upgrade
@@ -33,16 +32,13 @@ def command_train(settings: Settings, args: argparse.Namespace) -> None:
     train(RasaEnvironment(settings.root), force=args.force)
 
 
-def api_token(run_dir: Path) -> str:
-    """The token for Rasa's HTTP API: RASA_API_TOKEN, or one generated once and kept private."""
-    if token := os.environ.get("RASA_API_TOKEN"):
-        return token
-    path = run_dir / "api-token"
-    if not path.exists():
-        run_dir.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+def api_token() -> str:
+    """The token for Rasa's HTTP API: RASA_API_TOKEN, or a random one for this run only.
+
+    Secrets come from the environment only: without RASA_API_TOKEN nobody can use the API
+    (the patient webhook does not need it; the console reads the database).
+    """
+    return os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(32)
 
 
 def command_run(settings: Settings, args: argparse.Namespace) -> None:
@@ -56,9 +52,37 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
         rasa_port=args.rasa_port,
         action_port=args.action_port,
         web_port=args.web_port,
-        api_token=api_token(run_dir),
+        api_token=api_token(),
     )
     stack = Stack(config)
+
+    def start() -> None:
+        print("Starting the action server, the Rasa server and the web app...", flush=True)
+        stack.start()
+        print(
+            "\nThe assistant is running:\n"
+            f"  Rasa server    {config.rasa_url}  (REST channel: POST {config.webhook_url})\n"
+            f"  action server  {config.action_url}\n"
+            f"  demo page      {config.web_url}/   (the chat widget)\n"
+            f"  staff console  {config.web_url}/console   (first admin: make admin)\n"
+            f"  conversations  {settings.tracker_database_path}\n"
+            f"  HTTP API       {config.rasa_url}  (token: RASA_API_TOKEN"
+            f"{'' if os.environ.get('RASA_API_TOKEN') else ', not set: locked'})\n"
+            "Try:\n"
+            f"  curl -s {config.webhook_url} "
+            '-d \'{"sender":"me","message":"what is a TAP flap?"}\'\n'
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+
+    run_until_stopped(start, stack.stop, stack.supervisor.exited)
+
+
+def run_until_stopped(start, stop_everything, is_dead) -> None:
+    """Start, then wait for Ctrl-C or SIGTERM (or a process dying); then stop everything.
+
+    The signal handlers come first, so Ctrl-C during the start stops everything once started.
+    """
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -67,33 +91,49 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print("Starting the action server and the Rasa server...", flush=True)
-    stack.start()
-    print(
-        "\nThe assistant is running:\n"
-        f"  Rasa server    {config.rasa_url}  (REST channel: POST {config.webhook_url})\n"
-        f"  action server  {config.action_url}\n"
-        f"  staff console  {config.web_url}/console   (first admin: make admin)\n"
-        f"  conversations  {settings.tracker_database_path}\n"
-        f"  HTTP API token {run_dir / 'api-token'} (or RASA_API_TOKEN)\n"
-        "Try:\n"
-        f"  curl -s {config.webhook_url} "
-        '-d \'{"sender":"me","message":"what is a TAP flap?"}\'\n'
-        "Press Ctrl-C to stop.\n",
-        flush=True,
-    )
     try:
+        start()
         while not stopping:
-            exited = stack.supervisor.exited()
+            exited = is_dead()
             if exited:
                 print(f"The {exited.name} process stopped unexpectedly; stopping everything.")
-                stack.stop()
+                stop_everything()
                 sys.exit(1)
             time.sleep(0.5)
     finally:
         print("Stopping...", flush=True)
-        stack.stop()
+        stop_everything()
         print("Stopped.", flush=True)
+
+
+def command_run_production(settings: Settings, args: argparse.Namespace) -> None:
+    """The production topology on this machine (see clinic_assistant/runtime/cluster.py)."""
+    from clinic_assistant.runtime.cluster import Cluster, ClusterConfig, print_addresses
+
+    token = os.environ.get("RASA_API_TOKEN", "")
+    config = ClusterConfig(
+        settings=settings, model=settings.root / "models" / "clinic.tar.gz",
+        run_dir=settings.root / "var" / "cluster", api_token=token,
+        rasa_ports=tuple(args.rasa_port + n for n in range(args.rasa)),
+        action_ports=tuple(args.action_port + n for n in range(args.actions)),
+        web_port=args.web_port, public_port=args.public_port,
+        internal_port=args.public_port + 1,
+    )  # fmt: skip
+    config.check()
+    print(prepare_database(settings).summary())
+    train(RasaEnvironment(settings.root))
+    cluster = Cluster(config)
+
+    def start() -> None:
+        cluster.start()
+        print_addresses(config)
+
+    def watch() -> None:
+        # A server that stops is started again, as a cluster scheduler would; the others
+        # carry the patients meanwhile. Only nginx stopping ends the run.
+        cluster.revive()
+
+    run_until_stopped(start, cluster.stop, watch)
 
 
 def command_shell(settings: Settings, args: argparse.Namespace) -> None:
@@ -139,6 +179,30 @@ def command_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Admin {member.username} created. Sign in at {settings.console_url}/login")
 
 
+def command_retention(settings: Settings, args: argparse.Namespace) -> None:
+    """Delete conversations idle for longer than the retention period (and record it)."""
+    from clinic_assistant.db import Database
+    from clinic_assistant.retention import run_retention
+    from clinic_assistant.transcripts import TrackerRetention
+
+    days = args.days if args.days is not None else settings.retention_days
+    if days <= 0:
+        print("error: say how many days to keep conversations: --days N or "
+              "CLINIC_RETENTION_DAYS", file=sys.stderr)  # fmt: skip
+        sys.exit(2)
+    upgrade(settings.database_url)
+    database, tracker = (
+        Database(settings.database_url),
+        TrackerRetention(settings.tracker_reader_url),
+    )
+    try:
+        report = run_retention(database, tracker, days, dry_run=args.dry_run)
+    finally:
+        database.dispose()
+        tracker.dispose()
+    print(report.summary())
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m clinic_assistant", description=__doc__)
     commands = main.add_subparsers(dest="command", required=True)
@@ -160,6 +224,26 @@ def parser() -> argparse.ArgumentParser:
     shell_parser.add_argument("--rasa-port", type=int, default=5006)
     shell_parser.add_argument("--action-port", type=int, default=5056)
     shell_parser.set_defaults(handler=command_shell)
+    cluster_parser = commands.add_parser(
+        "run-production", help="several Rasa and action servers behind nginx (PostgreSQL, Redis)"
+    )
+    cluster_parser.add_argument("--rasa", type=int, default=2, help="Rasa servers")
+    cluster_parser.add_argument("--actions", type=int, default=2, help="action servers")
+    cluster_parser.add_argument("--rasa-port", type=int, default=5005)
+    cluster_parser.add_argument("--action-port", type=int, default=5055)
+    cluster_parser.add_argument("--web-port", type=int, default=8000)
+    cluster_parser.add_argument("--public-port", type=int, default=8080)
+    cluster_parser.set_defaults(handler=command_run_production)
+    retention_parser = commands.add_parser(
+        "retention", help="delete conversations idle for longer than the retention period"
+    )
+    retention_parser.add_argument(
+        "--days", type=int, help="keep this many days (default: CLINIC_RETENTION_DAYS)"
+    )
+    retention_parser.add_argument(
+        "--dry-run", action="store_true", help="count what would be deleted, delete nothing"
+    )
+    retention_parser.set_defaults(handler=command_retention)
     admin_parser = commands.add_parser("create-admin", help="create a staff console admin")
     admin_parser.add_argument("--username", required=True)
     admin_parser.add_argument("--name", default="", help="the name shown in the console")
@@ -172,7 +256,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
     try:
         args.handler(settings, args)
     except (CatalogueError, StackError, FileNotFoundError) as error:

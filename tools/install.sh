@@ -72,13 +72,19 @@ if ! up_to_date node_modules/.installed "$want" || [ ! -f clinic_assistant/web/s
   echo "$want" > node_modules/.installed
 fi
 
-# --- Debian's Chromium, for the browser tests (Playwright drives it; it downloads nothing) ---
-if [ ! -x /usr/bin/chromium ]; then
-  say "Chromium (Debian package) for the browser tests"
+# --- Debian packages: Chromium for the browser tests (Playwright drives it; it downloads
+# nothing), nginx for the production topology (make run-production and its tests) ---------
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/sbin/nginx ] || missing="$missing nginx"
+if [ -n "$missing" ]; then
+  say "Debian packages:$missing"
   sudo_if_needed=""
   [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
   $sudo_if_needed apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086  # one word per package
+  DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq \
+    $missing >/dev/null
 fi
 
 say "Installed."

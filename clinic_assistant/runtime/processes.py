@@ -22,7 +22,11 @@ PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: ask the kernel to send SIGTERM when the parent dies."""
+    """In the child, before exec: ask the kernel to send SIGTERM when the parent dies.
+
+    The kernel's "parent" is the thread that started the child: start children from the main
+    thread (or one that lives as long), or they stop when that thread ends.
+    """
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -77,6 +81,10 @@ class Supervisor:
     def exited(self) -> Child | None:
         """A child that has stopped on its own, if any."""
         return next((child for child in self.children if not child.running), None)
+
+    def forget(self, name: str) -> None:
+        """Drop the stopped children called ``name`` (before starting it again)."""
+        self.children = [c for c in self.children if c.name != name or c.running]
 
     def stop(self) -> None:
         """SIGTERM every child's process group, then SIGKILL whatever is left after a while."""

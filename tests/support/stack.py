@@ -53,6 +53,8 @@ def stack_settings(project_root: Path, directory: Path, smtp_port: int | None = 
         "CLINIC_TEAM_PHONE": "01632 960 123",
         "CLINIC_TEAM_HOURS": "8am to 6pm on weekdays",
         "CLINIC_EMERGENCY_NUMBER": "999",
+        # Every test patient comes from 127.0.0.1: only the per-conversation limit applies.
+        "CLINIC_RATE_PER_ADDRESS": "0",
     }
     if smtp_port is not None:
         env |= {

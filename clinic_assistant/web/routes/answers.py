@@ -102,6 +102,8 @@ def publish(request: Request, answer_id: str, staff: Admin, csrf_token: CsrfFiel
             version = AnswerEditor(session).publish_draft(answer_id, staff.username)
             audit(session, staff.username, "answer_published", answer_id,
                   f"draft version {version.version}", client_address(request))  # fmt: skip
+    except LookupError as missing:
+        raise HTTPException(404, "No such answer") from missing
     except EditError as error:
         return _editor_page(request, staff, answer_id, error=str(error))
     return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
@@ -117,6 +119,8 @@ def revert(request: Request, answer_id: str, version: int, staff: Admin,
             audit(session, staff.username, "answer_reverted", answer_id,
                   f"to version {version} as version {new.version}",
                   client_address(request))  # fmt: skip
+    except LookupError as missing:
+        raise HTTPException(404, "No such answer") from missing
     except EditError as error:
         return _editor_page(request, staff, answer_id, error=str(error))
     return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
