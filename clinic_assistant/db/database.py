@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -31,11 +32,17 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and a transaction that finds the file locked sleeps
+        # in SQLite's busy handler with growing pauses (up to 100 ms each): under load, the
+        # action server's worker threads spent most of their time there (measured: p95 of an
+        # action call 119 ms for ~8 ms of work). Queued on a lock in this process instead, each
+        # unit of work starts the moment the previous one ends.
+        self._one_at_a_time = threading.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A session in a transaction: committed when the block ends, rolled back on error."""
-        with self._sessions() as session, session.begin():
+        with self._one_at_a_time or nullcontext(), self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -47,12 +47,17 @@ class SourceRepository:
 class AnswerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._all: Sequence[Answer] | None = None
 
     def get(self, answer_id: str) -> Answer | None:
         return self.session.get(Answer, answer_id)
 
     def all(self) -> Sequence[Answer]:
-        return self.session.scalars(select(Answer).order_by(Answer.topic, Answer.position)).all()
+        """Every answer, read once per unit of work (a reply looks several up)."""
+        if self._all is None:
+            query = select(Answer).order_by(Answer.topic, Answer.position)
+            self._all = self.session.scalars(query).all()
+        return self._all
 
     def in_topic(self, topic: str) -> Sequence[Answer]:
         query = select(Answer).where(Answer.topic == topic).order_by(Answer.position, Answer.id)
@@ -68,6 +73,7 @@ class AnswerRepository:
 
     def add(self, answer: Answer) -> None:
         self.session.add(answer)
+        self._all = None
 
     def add_version(self, version: AnswerVersion) -> None:
         self.session.add(version)

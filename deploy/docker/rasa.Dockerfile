@@ -11,7 +11,7 @@ COPY data/entities/ data/entities/
 COPY config.yml domain.yml credentials.yml ./
 RUN PYTHONPATH=/app /venv/bin/python -m clinic_nlu.spacy_pipeline data/entities/patterns.jsonl build/spacy/clinic_en
 COPY models/clinic.tar.gz models/clinic.tar.gz
-ENV PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
+ENV PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=1
 USER 1000
 EXPOSE 5005
 # The endpoints file is mounted from a ConfigMap; passwords come from the environment.
