@@ -38,3 +38,14 @@ def test_editing_a_curated_answer_needs_no_retraining(project_copy: Path) -> Non
     answers = project_copy / "data" / "answers" / "options.yml"
     answers.write_text(answers.read_text().replace("A flap moves", "A flap takes"))
     assert training_fingerprint(project_copy) == before
+
+
+def test_no_rasa_process_the_product_starts_sends_telemetry(
+    project_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinic_assistant.runtime.model import RasaEnvironment
+
+    monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")
+    environment = RasaEnvironment(project_root)
+    assert environment.env()["RASA_TELEMETRY_ENABLED"] == "false"
+    assert environment.server_env()["RASA_TELEMETRY_ENABLED"] == "false"
