@@ -51,30 +51,25 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.redact_kinds = configured_kinds()
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database:
-            self._use_pooled_sqlite()
+        url = self.engine.url
+        if self.engine.dialect.name == "sqlite" and url.database:
+            self._replace_engine(
+                poolclass=sa.pool.QueuePool,
+                pool_size=1,
+                max_overflow=4,
+                # Rasa uses the store from its event loop's thread only; the pool may hand a
+                # connection to another thread after it was returned.
+                connect_args={"check_same_thread": False},
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         elif self.engine.dialect.name == "postgresql":
-            self._use_checked_connections()
+            self._replace_engine(pool_pre_ping=True, **create_engine_kwargs(url))
 
-    def _use_checked_connections(self) -> None:
+    def _replace_engine(self, **options: Any) -> None:
+        """Rasa's engine for the same database, rebuilt with other pool options."""
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-
-    def _use_pooled_sqlite(self) -> None:
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(
-            url,
-            poolclass=sa.pool.QueuePool,
-            pool_size=1,
-            max_overflow=4,
-            # Rasa uses the store from its event loop's thread only; the pool may hand a
-            # connection to another thread after it was returned.
-            connect_args={"check_same_thread": False},
-        )
-        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = sa.create_engine(url, **options)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def _retrieve(
