@@ -68,6 +68,23 @@ def edit(request: Request, answer_id: str, staff: Admin):
     return _editor_page(request, staff, answer_id)
 
 
+def _apply(request: Request, staff, answer_id: str, change, form: dict | None = None):
+    """Run an edit and audit it in one unit of work, then show the answer again.
+
+    ``change(editor)`` returns the audit action and detail. A missing answer is a 404; an edit
+    the editor refuses shows the editor page with the reason (and what was typed).
+    """
+    try:
+        with web(request).database.unit_of_work() as session:
+            action, detail = change(AnswerEditor(session))
+            audit(session, staff.username, action, answer_id, detail, client_address(request))
+    except LookupError as missing:
+        raise HTTPException(404, "No such answer") from missing
+    except EditError as error:
+        return _editor_page(request, staff, answer_id, form, str(error))
+    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+
 @router.post("/answers/{answer_id}")
 async def save(request: Request, answer_id: str, staff: Admin):
     form = await request.form()
@@ -81,49 +98,36 @@ async def save(request: Request, answer_id: str, staff: Admin):
     publish = form.get("action") == "publish"
     draft = Draft(values["title"], values["text"], tuple(values["sources"]),
                   values["review_status"], values["reason"])  # fmt: skip
-    try:
-        with web(request).database.unit_of_work() as session:
-            version = AnswerEditor(session).save(answer_id, draft, staff.username, publish)
-            audit(session, staff.username, "answer_published" if publish else "answer_drafted",
-                  answer_id, f"version {version.version}: {draft.reason.strip()}",
-                  client_address(request))  # fmt: skip
-    except LookupError as missing:
-        raise HTTPException(404, "No such answer") from missing
-    except EditError as error:
-        return _editor_page(request, staff, answer_id, values, str(error))
-    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+    def change(editor: AnswerEditor) -> tuple[str, str]:
+        version = editor.save(answer_id, draft, staff.username, publish)
+        return ("answer_published" if publish else "answer_drafted",
+                f"version {version.version}: {draft.reason.strip()}")  # fmt: skip
+
+    return _apply(request, staff, answer_id, change, values)
 
 
 @router.post("/answers/{answer_id}/publish")
 def publish(request: Request, answer_id: str, staff: Admin, csrf_token: CsrfField = ""):
     check_csrf(staff, csrf_token)
-    try:
-        with web(request).database.unit_of_work() as session:
-            version = AnswerEditor(session).publish_draft(answer_id, staff.username)
-            audit(session, staff.username, "answer_published", answer_id,
-                  f"draft version {version.version}", client_address(request))  # fmt: skip
-    except LookupError as missing:
-        raise HTTPException(404, "No such answer") from missing
-    except EditError as error:
-        return _editor_page(request, staff, answer_id, error=str(error))
-    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+    def change(editor: AnswerEditor) -> tuple[str, str]:
+        version = editor.publish_draft(answer_id, staff.username)
+        return "answer_published", f"draft version {version.version}"
+
+    return _apply(request, staff, answer_id, change)
 
 
 @router.post("/answers/{answer_id}/revert/{version}")
 def revert(request: Request, answer_id: str, version: int, staff: Admin,
            csrf_token: CsrfField = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
-    try:
-        with web(request).database.unit_of_work() as session:
-            new = AnswerEditor(session).revert(answer_id, version, staff.username)
-            audit(session, staff.username, "answer_reverted", answer_id,
-                  f"to version {version} as version {new.version}",
-                  client_address(request))  # fmt: skip
-    except LookupError as missing:
-        raise HTTPException(404, "No such answer") from missing
-    except EditError as error:
-        return _editor_page(request, staff, answer_id, error=str(error))
-    return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
+
+    def change(editor: AnswerEditor) -> tuple[str, str]:
+        new = editor.revert(answer_id, version, staff.username)
+        return "answer_reverted", f"to version {version} as version {new.version}"
+
+    return _apply(request, staff, answer_id, change)
 
 
 @router.get("/answers/{answer_id}/diff")
