@@ -38,7 +38,7 @@ SENDER = re.compile(r"^[\w.:@-]{1,128}$")
 
 def _clinic() -> dict[str, str]:
     return {
-        "clinic_name": os.environ.get("CLINIC_NAME", "the clinic"),
+        "clinic_name": os.environ.get("CLINIC_NAME", "the breast clinic"),
         "team_phone": os.environ.get("CLINIC_TEAM_PHONE", "the number on your appointment letter"),
         "emergency_number": os.environ.get("CLINIC_EMERGENCY_NUMBER", "999"),
     }
