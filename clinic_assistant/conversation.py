@@ -17,7 +17,7 @@ from clinic_assistant.answers.service import AnswerService, AnswerView, fill_pla
 from clinic_assistant.contract import TRIAGE_LEVELS, Triage, reply_custom
 from clinic_assistant.db.models import TurnRecord
 from clinic_assistant.db.repositories import TurnRepository
-from clinic_assistant.flags import FlagService
+from clinic_assistant.flags import ALERT_LEVELS, FlagService, Urgency
 from clinic_assistant.triage import Assessment
 from clinic_common.redaction import redact
 
@@ -36,6 +36,16 @@ SAFETY_ANSWERS = {
     "contact_team_today": "triage_contact_team_today",
     "routine_followup": "triage_routine_followup",
 }
+# While a conversation is urgent: a reminder before other answers, "no" to waiting, and the
+# number at once to a patient who asks for a person.
+ONGOING_ANSWERS = {
+    "emergency": "triage_ongoing_emergency",
+    "contact_team_today": "triage_ongoing_contact_team_today",
+}
+DO_NOT_WAIT_ANSWERS = {
+    "emergency": "triage_do_not_wait_emergency",
+    "contact_team_today": "triage_do_not_wait_contact_team_today",
+}
 UNCLEAR_SYMPTOM = "a symptom I could not assess"
 # After a symptom, the model's next guess is answered too if it is a question this likely.
 RUNNER_UP_CONFIDENCE = 0.2
@@ -53,6 +63,7 @@ ENTITY_INTENTS = {
     ("treatment", "radiotherapy"): "ask_radiation",
 }
 NURSE_REQUEST = "asked to speak to a nurse"
+DESPAIR = "distress: said they do not want to go on"
 PERSONAL_DECISION = "a question only your own team can answer"
 # A phone number: 7 or more digits, with the usual separators.
 PHONE = re.compile(r"(?<!\w)(\+?\d[\d\s().-]{5,}\d)(?!\w)")
@@ -79,6 +90,9 @@ class Turn:
 class Button:
     title: str
     payload: str
+
+
+NURSE_BUTTON = Button(title="Talk to a nurse", payload="/request_nurse")
 
 
 @dataclass(frozen=True)
@@ -132,8 +146,10 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
     # What is stored (turn index, flag) has the patient's personal details redacted.
     stored_text = redact(turn.text, app.settings.redact)
     with app.database.unit_of_work() as session:
-        composer = _Composer(app.answer_service(session), FlagService(session), turn, assessment,
-                             stored_text)  # fmt: skip
+        flags = FlagService(session)
+        ongoing = flags.ongoing_urgency(turn.sender_id) if turn.sender_id else None
+        composer = _Composer(app.answer_service(session), flags, turn, assessment, stored_text,
+                             ongoing)  # fmt: skip
         reply = composer.compose(kind)
         TurnRepository(session).record(turn_record(turn, reply, stored_text))
     if reply.alert:
@@ -167,8 +183,10 @@ class _Composer:
         turn: Turn,
         assessment: Assessment,
         stored_text: str,
+        ongoing: Urgency | None = None,
     ) -> None:
         self.stored_text = stored_text
+        self.ongoing = ongoing
         self.answers = answers
         self.flags = flags
         self.turn = turn
@@ -180,6 +198,8 @@ class _Composer:
         symptoms = symptom_triage(assessment)
         wants_nurse = assessment.nurse_request or kind == "nurse"
         personal = assessment.personal_decision or kind == "decision"
+        feelings_only = assessment.feelings and symptoms.level == "none"
+        despair = assessment.despair or turn.intent == "express_despair"
         unclear_symptom = (
             kind == "symptom"
             and symptoms.level == "none"
@@ -188,25 +208,49 @@ class _Composer:
                 or assessment.symptoms_denied
                 or wants_nurse
                 or personal
+                or feelings_only
             )
         )
-        triage, flag_kind = self._turn_triage(symptoms, wants_nurse, personal, unclear_symptom)
+        triage, flag_kind = self._turn_triage(
+            symptoms, wants_nurse, personal, unclear_symptom, despair
+        )
+        ongoing = self._still_urgent(symptoms)
+        if ongoing is not None:
+            # Until staff resolve the conversation's urgent flag, every reply keeps its level.
+            triage = Triage(ongoing.level, ongoing.reason)
+            if flag_kind != "symptom":
+                flag_kind = None
         callback = self._callback_number()
         draft = _Draft()
         if symptoms.level != "none":
             draft.add(self.answers.answer_for(SAFETY_ANSWERS[symptoms.level]))
+        urgent_level = triage.level if triage.level in ALERT_LEVELS else None
+        if urgent_level and assessment.wants_to_wait:
+            # "Can it wait till Thursday?" / "I'll ring on Monday": no, and why.
+            draft.add(self.answers.answer_for(DO_NOT_WAIT_ANSWERS[urgent_level]))
+            return self._finish(draft, triage, flag_kind, callback, wants_nurse)
+        if urgent_level and wants_nurse:
+            draft.add(self.answers.answer_for("triage_speak_now"))
+            return self._finish(draft, triage, flag_kind, callback, wants_nurse)
+        if ongoing is not None:
+            draft.add(self.answers.answer_for(ONGOING_ANSWERS[ongoing.level]))
         if callback and not wants_nurse:
             # The number the patient was asked for: that is the whole message.
             draft.add(self.answers.answer_for("callback_number"))
+        elif despair:
+            draft.add(self.answers.answer_for("express_despair"), (NURSE_BUTTON,))
         elif wants_nurse:
             draft.add(self.answers.answer_for("request_nurse"))
         elif personal:
             self._personal_decision(draft)
+        elif feelings_only and kind in ("symptom", "fallback"):
+            # Fear, panic or low mood on their own: support and the nurse button, no flag.
+            draft.add(self.answers.answer_for("express_worry"), (NURSE_BUTTON,))
         elif kind == "symptom":
             self._symptom(draft, unclear_symptom)
             self._also_answer(draft)
         elif kind == "fallback":
-            if symptoms.level == "none" and not callback:
+            if symptoms.level == "none" and not callback and ongoing is None:
                 self._offer_topics(draft)
             elif symptoms.level != "none":
                 self._also_answer(draft)
@@ -216,12 +260,25 @@ class _Composer:
             self._offer_topics(draft)
         return self._finish(draft, triage, flag_kind, callback, wants_nurse)
 
+    def _still_urgent(self, symptoms: Triage) -> Urgency | None:
+        """The conversation's open urgent flag, when this turn's own signs are less urgent."""
+        ongoing = self.ongoing
+        if ongoing is None or _rank(symptoms.level) >= _rank(ongoing.level):
+            return None
+        return ongoing
+
     def _turn_triage(
-        self, symptoms: Triage, wants_nurse: bool, personal: bool, unclear_symptom: bool
+        self,
+        symptoms: Triage,
+        wants_nurse: bool,
+        personal: bool,
+        unclear_symptom: bool,
+        despair: bool = False,
     ) -> tuple[Triage, str | None]:
         if symptoms.level != "none":
             return symptoms, "symptom"
         for condition, reason, kind in (
+            (despair, DESPAIR, "wellbeing"),
             (wants_nurse, NURSE_REQUEST, "nurse_request"),
             (personal, PERSONAL_DECISION, "personal_decision"),
             (unclear_symptom, UNCLEAR_SYMPTOM, "symptom"),

@@ -35,11 +35,27 @@ class FlagOutcome:
     alert: bool
 
 
+@dataclass(frozen=True)
+class Urgency:
+    """An open same-day or emergency flag: the conversation stays at its level until resolved."""
+
+    level: str
+    reason: str
+    reference: str
+
+
 class FlagService:
     def __init__(self, session: Session) -> None:
         self.flags = FlagRepository(session)
         self.notifications = NotificationRepository(session)
         self.session = session
+
+    def ongoing_urgency(self, conversation_id: str) -> Urgency | None:
+        """The conversation's unresolved flag, if it is at an alert level (open or seen)."""
+        flag = self.flags.open_for_conversation(conversation_id)
+        if flag is None or flag.level not in ALERT_LEVELS:
+            return None
+        return Urgency(flag.level, flag.reason, flag.reference)
 
     def _new_reference(self) -> str:
         while True:

@@ -35,6 +35,9 @@ class ClinicDetails:
     team_phone: str
     team_hours: str
     emergency_number: str
+    # A crisis line for patients in despair, and how to raise a complaint (issue 13).
+    crisis_line: str = "Samaritans, free, day or night, on 116 123"
+    complaints: str = "ask the team for the clinic's complaints procedure (PALS in the NHS)"
 
     def placeholders(self) -> dict[str, str]:
         return {
@@ -42,6 +45,8 @@ class ClinicDetails:
             "team_phone": self.team_phone,
             "team_hours": self.team_hours,
             "emergency_number": self.emergency_number,
+            "crisis_line": self.crisis_line,
+            "complaints": self.complaints,
         }
 
 
@@ -108,6 +113,8 @@ class Settings:
                 team_phone=env.get("CLINIC_TEAM_PHONE", "the number on your appointment letter"),
                 team_hours=env.get("CLINIC_TEAM_HOURS", "Monday to Friday, 9am to 5pm"),
                 emergency_number=env.get("CLINIC_EMERGENCY_NUMBER", "999"),
+                crisis_line=env.get("CLINIC_CRISIS_LINE", ClinicDetails.crisis_line),
+                complaints=env.get("CLINIC_COMPLAINTS", ClinicDetails.complaints),
             ),
             email=EmailSettings(
                 host=env.get("CLINIC_SMTP_HOST", ""),
@@ -149,6 +156,8 @@ class Settings:
             "CLINIC_TEAM_PHONE": self.clinic.team_phone,
             "CLINIC_TEAM_HOURS": self.clinic.team_hours,
             "CLINIC_EMERGENCY_NUMBER": self.clinic.emergency_number,
+            "CLINIC_CRISIS_LINE": self.clinic.crisis_line,
+            "CLINIC_COMPLAINTS": self.clinic.complaints,
             "CLINIC_SMTP_HOST": self.email.host,
             "CLINIC_SMTP_PORT": str(self.email.port),
             "CLINIC_SMTP_USER": self.email.username,

@@ -29,7 +29,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic_common import replies
-from clinic_nlu import delivery, speedups
+from clinic_common.text import normalise_message
+from clinic_nlu import delivery, safe_parse, speedups
 from clinic_nlu.limits import limiter
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class SafeRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         speedups.install()
+        safe_parse.install()
         webhook = Blueprint("clinic_rest_webhook", __name__)
 
         @webhook.listener("after_server_start")
@@ -123,7 +125,7 @@ class SafeRestInput(RestInput):
             return self._refuse(
                 400, "bad-request", "Sorry, I could not read that message (its id is malformed)."
             )
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not normalise_message(text):
             return self._refuse(400, "empty-message", "Please type a message.")
         if self.max_chars and len(text) > self.max_chars:
             return response.json(replies.too_long_reply(len(text), self.max_chars), status=413)

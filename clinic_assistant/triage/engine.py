@@ -16,6 +16,7 @@ from spacy.util import filter_spans
 
 from clinic_assistant.contract import TRIAGE_LEVELS, Triage
 from clinic_assistant.triage.patterns import compile_pattern
+from clinic_common.text import normalise_message
 
 SPANS = "triage"
 NEGATED = "triage_negated"
@@ -23,6 +24,7 @@ NEGATED = "triage_negated"
 CUE_SETS = (
     "resolution_cues", "recurrence_cues", "general_cues_strong", "general_cues_before",
     "general_cues_weak", "personal_cues", "present_cues", "history_cues", "long_ago_cues",
+    "wait_cues", "feeling_cues", "despair_cues",
 )  # fmt: skip
 REQUESTS = ("personal_decision", "nurse_request")
 TEMPERATURE_WORDS = {"temp", "temperature", "temprature", "tempreture", "temperture", "fever",
@@ -68,6 +70,12 @@ class Assessment:
     nurse_request: bool = False
     # The message names symptoms only to deny them ("no fever, no redness, just asking").
     symptoms_denied: bool = False
+    # Asks whether it can wait, or puts off calling ("I'll ring on Monday").
+    wants_to_wait: bool = False
+    # Speaks of fear, panic, low mood or crying.
+    feelings: bool = False
+    # Speaks of despair or not wanting to live.
+    despair: bool = False
 
     @property
     def triage(self) -> Triage:
@@ -123,6 +131,7 @@ class TriageEngine:
         self.not_after = {name: set(spec.get("not_after", [])) for name, spec in concepts.items()}
         self.not_after["personal_decision"] = set(context["personal_decision_not_after"])
         self.contractions = context["contractions"]
+        self.resolution_not_before = set(context["resolution_not_before"])
         self._check_signs()
         # Concepts behind emergency signs: a weak general cue ("is it normal to have chest
         # pain?") does not set them aside, as a patient who has them often asks that way.
@@ -134,6 +143,9 @@ class TriageEngine:
 
         self.nlp = spacy.blank("en")
         self.sentencizer = self.nlp.add_pipe("sentencizer")
+        # Lemmas from spaCy's lookup tables (spacy-lookups-data, installed, read offline).
+        self.lemmatizer = self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self.nlp.initialize()
         self.negex = self.nlp.add_pipe(
             "negex",
             config={
@@ -144,12 +156,12 @@ class TriageEngine:
         )
         self.concepts = Matcher(self.nlp.vocab, validate=True)
         for name, spec in concepts.items():
-            self.concepts.add(name, [compile_pattern(p) for p in spec["patterns"]])
+            self.concepts.add(name, [compile_pattern(p, self.lemma) for p in spec["patterns"]])
         for name in REQUESTS:
-            self.concepts.add(name, [compile_pattern(p) for p in context[name]])
+            self.concepts.add(name, [compile_pattern(p, self.lemma) for p in context[name]])
         self.cues = Matcher(self.nlp.vocab, validate=True)
         for name in CUE_SETS:
-            self.cues.add(name, [compile_pattern(p) for p in context[name]])
+            self.cues.add(name, [compile_pattern(p, self.lemma) for p in context[name]])
         self._contraction = re.compile(
             r"(?<![\w'])(" + "|".join(re.escape(c) for c in self.contractions) + r")(?![\w'])"
         )
@@ -165,11 +177,17 @@ class TriageEngine:
 
     # ------------------------------------------------------------------ reading the message
     def normalise(self, text: str) -> str:
-        lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+        lowered = normalise_message(text).lower().replace("\u2019", "'").replace("\u2018", "'")
         return self._contraction.sub(lambda m: self.contractions[m.group(1)], lowered)
 
+    def lemma(self, word: str) -> str:
+        return self.lemmatizer(self.nlp.make_doc(word))[0].lemma_.lower()
+
     def _doc(self, text: str) -> Doc:
-        doc = self.sentencizer(self.nlp.make_doc(self.normalise(text)))
+        doc = self.lemmatizer(self.sentencizer(self.nlp.make_doc(self.normalise(text))))
+        for token in doc:
+            # Patterns match plain words on NORM: every form of a word shares its lemma.
+            token.norm_ = token.lemma_.lower() or token.lower_
         spans = []
         for span in self.concepts(doc, as_spans=True):
             following = doc[span.end].lower_ if span.end < len(doc) else ""
@@ -238,6 +256,9 @@ class TriageEngine:
         return bool(weak) and not self._in(cues["personal_cues"], sentence)
 
     def _is_history(self, span: Span, sentence: Span, cues: dict[str, list[Span]]) -> bool:
+        # "when I got up just now I blacked out": told in the past, happening now.
+        if self._in(cues["present_cues"], sentence):
+            return False
         if self._in(cues["long_ago_cues"], sentence):
             return True
         terminators = {t.lower() for t in self.negex.termination}
@@ -253,7 +274,11 @@ class TriageEngine:
         concept_spans = list(span.doc.spans[SPANS])
 
         def real(cue: Span) -> bool:
-            # "stopped working" belongs to a symptom, it does not end one.
+            # "stopped working" belongs to a symptom, it does not end one; "gone on for hours"
+            # and "gone grey" describe a change.
+            following = cue.doc[cue.end].lower_ if cue.end < len(cue.doc) else ""
+            if following in self.resolution_not_before:
+                return False
             return not any(c.start <= cue.start < c.end for c in concept_spans)
 
         scopes = [sentence]
@@ -268,8 +293,7 @@ class TriageEngine:
                         return True
         return False
 
-    def _sentence_states(self, doc: Doc) -> list[_SentenceState]:
-        cues = self._cues(doc)
+    def _sentence_states(self, doc: Doc, cues: dict[str, list[Span]]) -> list[_SentenceState]:
         sentences = list(doc.sents)
         states = []
         for index, sentence in enumerate(sentences):
@@ -326,7 +350,8 @@ class TriageEngine:
 
     def assess(self, text: str) -> Assessment:
         doc = self._doc(text)
-        states = self._sentence_states(doc)
+        cues = self._cues(doc)
+        states = self._sentence_states(doc, cues)
         findings = self._findings(states)
         requests = set().union(*(s.active | s.resolved for s in states)) if states else set()
         personal, nurse = "personal_decision" in requests, "nurse_request" in requests
@@ -341,6 +366,9 @@ class TriageEngine:
             personal_decision=personal,
             nurse_request=nurse,
             symptoms_denied=any(s.denied for s in states) and not symptoms,
+            wants_to_wait=bool(cues["wait_cues"]),
+            feelings=bool(cues["feeling_cues"]),
+            despair=bool(cues["despair_cues"]),
         )
 
     @staticmethod

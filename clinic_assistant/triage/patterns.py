@@ -1,7 +1,9 @@
 """The pattern notation of data/triage/*.yml, compiled to spaCy Matcher token patterns.
 
 A pattern is a sequence of single words separated by spaces:
-  word     exactly this word            word%   this word or a one-letter misspelling of it
+  word     this word in any of its forms ("press" matches "pressed", "presses"): the engine sets
+           each token's NORM to its lemma, so a plain word matches the lemma of either form
+  word%   this word or a one-letter misspelling of it
   word*    any word starting with word  a|b*|c  any one of these words
   ~N       up to N other words (never a negation word, never across . ? !)
   ?word    optional
@@ -10,7 +12,10 @@ A pattern is a sequence of single words separated by spaces:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+
+Lemma = Callable[[str], str]
 
 # Gaps never swallow these: "redness is NOT spreading" must not match "redness ... spreading",
 # and "no pain, but the scar looks worse" is not worsening pain.
@@ -21,7 +26,7 @@ class PatternError(ValueError):
     pass
 
 
-def _word_spec(word: str) -> dict[str, Any]:
+def _word_spec(word: str, lemma: Lemma | None) -> dict[str, Any]:
     if "|" in word:
         alternatives = word.split("|")
         if any(not alt or " " in alt or "%" in alt for alt in alternatives):
@@ -36,10 +41,13 @@ def _word_spec(word: str) -> dict[str, Any]:
     if word.endswith("%"):
         base = word[:-1]
         return {"LOWER": {"FUZZY2" if len(base) >= 9 else "FUZZY1": base}}
-    return {"LOWER": word}
+    if lemma is None:
+        return {"LOWER": word}
+    return {"NORM": {"IN": sorted({word, lemma(word)})}}
 
 
-def compile_pattern(pattern: str) -> list[dict[str, Any]]:
+def compile_pattern(pattern: str, lemma: Lemma | None = None) -> list[dict[str, Any]]:
+    """Matcher token patterns; with ``lemma``, plain words match every form of the word."""
     tokens: list[dict[str, Any]] = []
     for element in pattern.lower().split():
         if re.fullmatch(r"~\d", element):
@@ -47,7 +55,7 @@ def compile_pattern(pattern: str) -> list[dict[str, Any]]:
             tokens.append({"LOWER": {"NOT_IN": GAP_EXCLUDED}, "OP": f"{{0,{gap}}}"})
             continue
         optional = element.startswith("?")
-        spec = _word_spec(element[1:] if optional else element)
+        spec = _word_spec(element[1:] if optional else element, lemma)
         if optional:
             spec["OP"] = "?"
         tokens.append(spec)

@@ -1,0 +1,57 @@
+"""Patient text, made safe to read once: the same normalisation for NLU, triage and storage.
+
+Patients type emoji with variation selectors (❤️), joined emoji (👩‍⚕️), text pasted with
+zero-width spaces or right-to-left marks, letters with combining accents, and browsers can send
+lone UTF-16 surrogates. Rasa's NLU (the MiniLM featurizer aligns word pieces with spaCy tokens)
+and the UTF-8 databases fail on some of these. ``normalise_message`` is applied once, when a
+message arrives at the channel, so every later reader sees the same text:
+
+- Unicode NFKC (composed letters, full-width forms folded, ligatures split);
+- lone surrogates replaced with U+FFFD (they cannot be stored as UTF-8);
+- variation selectors, zero-width characters and joiners, bidirectional marks and other
+  invisible format characters removed; other control characters become spaces;
+- runs of white space folded (line breaks kept as one space).
+
+``without_emoji`` additionally replaces pictographs with spaces, for the NLU model only: the
+stored message keeps the patient's emoji.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+REPLACEMENT = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Format (Cf) characters that are not text: zero-width space/joiners, word joiner, BOM, bidi
+# marks and embeddings, invisible operators, tag characters. Variation selectors are Mn.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+_SPACE = re.compile(r"\s+")
+
+
+def _is_pictograph(character: str) -> bool:
+    category = unicodedata.category(character)
+    # Cn: characters newer than this Python's Unicode tables (new emoji), Co: private use.
+    if character == REPLACEMENT or category in ("Cn", "Co"):
+        return True
+    code = ord(character)
+    # So: symbols such as ❤ ☺ ✅; the emoji blocks are So too, and skin-tone modifiers Sk.
+    return category == "So" or 0x1F000 <= code <= 0x1FAFF or 0x1F3FB <= code <= 0x1F3FF
+
+
+def normalise_message(text: str) -> str:
+    """The message as every part of the assistant reads and stores it."""
+    text = _SURROGATE.sub(REPLACEMENT, text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def without_emoji(text: str) -> str:
+    """The message with pictographs (emoji, symbols) replaced by spaces, for the NLU model."""
+    cleaned = "".join(" " if _is_pictograph(c) else c for c in normalise_message(text))
+    return _SPACE.sub(" ", cleaned).strip()

@@ -1,0 +1,70 @@
+"""Every patient message reaches triage: normalised text, and a parse even when the NLU fails.
+
+Rasa hands each message to ``MessageProcessor.parse_message`` before anything else happens to
+it; if the NLU pipeline raises there (a character the MiniLM featurizer cannot align, a bug),
+Rasa drops the message: nothing is stored, no action runs, so triage never sees it and the
+patient gets "a problem on our side". This wraps ``parse_message`` so that:
+
+- the text is normalised once (``clinic_common.text.normalise_message``) and that is the text
+  Rasa stores and the actions (triage) read;
+- the model reads the text without emoji (``without_emoji``), which are kept in the stored text;
+- if the pipeline raises anyway, the message is parsed as ``nlu_fallback`` with confidence 0
+  and ``nlu_error`` set, so the fallback rule runs the fallback action, which triages the text,
+  gives the safety message, raises the flag and stores the turn like any other.
+
+Written for Rasa 3.6.21 (``MessageProcessor.parse_message(message, tracker,
+only_output_properties)``); ``install`` refuses to patch another version.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from clinic_common.text import normalise_message, without_emoji
+
+logger = logging.getLogger(__name__)
+RASA_VERSION = "3.6.21"
+NLU_ERROR = "nlu_error"
+
+
+def check_rasa_version(found: str) -> None:
+    if found != RASA_VERSION:
+        raise RuntimeError(
+            f"clinic_nlu.safe_parse was written for Rasa {RASA_VERSION}, found {found}: "
+            "check MessageProcessor.parse_message before changing the pin"
+        )
+
+
+def fallback_parse(text: str) -> dict[str, Any]:
+    """What the NLU would have said if it had no idea: the fallback intent, nothing else."""
+    intent = {"name": "nlu_fallback", "confidence": 0.0}
+    return {"text": text, "intent": intent, "entities": [], "intent_ranking": [intent],
+            NLU_ERROR: True}  # fmt: skip
+
+
+def install() -> None:
+    import rasa
+    from rasa.core.processor import MessageProcessor
+
+    check_rasa_version(rasa.__version__)
+    if getattr(MessageProcessor, "_clinic_safe_parse", False):
+        return
+    inner = MessageProcessor.parse_message
+
+    async def parse_message(self, message, tracker=None, only_output_properties=True):
+        message.text = normalise_message(message.text or "")
+        stored = message.text
+        message.text = without_emoji(stored) or stored
+        try:
+            parse_data = await inner(self, message, tracker, only_output_properties)
+        except Exception:
+            logger.exception("the NLU pipeline failed; the message goes on as nlu_fallback")
+            parse_data = fallback_parse(stored)
+        finally:
+            message.text = stored
+        parse_data["text"] = stored
+        return parse_data
+
+    MessageProcessor.parse_message = parse_message
+    MessageProcessor._clinic_safe_parse = True
