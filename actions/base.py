@@ -39,6 +39,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         slots=dict(tracker.slots),
         sender_id=tracker.sender_id,
         message_id=str(message.get("message_id") or ""),
+        triage_opinion=message.get("triage_opinion"),
     )
 
 

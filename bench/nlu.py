@@ -35,7 +35,7 @@ from clinic_nlu.evaluation import (
     topics_of_intents,
 )
 
-HELDOUT = Path("tests/nlu/heldout.yml")
+HELDOUT = Path("tests/nlu/real_test.yml")
 RASA_DEFAULT_PIPELINE = {
     "recipe": "default.v1",
     "language": "en",

@@ -19,6 +19,7 @@ from clinic_assistant.db.models import TurnRecord
 from clinic_assistant.db.repositories import TurnRepository
 from clinic_assistant.flags import ALERT_LEVELS, FlagService, Urgency
 from clinic_assistant.triage import Assessment
+from clinic_assistant.triage.second_opinion import with_second_opinion
 from clinic_common.redaction import redact
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class Turn:
     slots: dict[str, Any] = field(default_factory=dict)
     sender_id: str = ""
     message_id: str = ""
+    # The NLU server's learned triage opinion ({"level", "probabilities"}), if it gave one.
+    triage_opinion: dict[str, Any] | None = None
 
     def entity_values(self, entity: str) -> tuple[str, ...]:
         return self.entities.get(entity, ())
@@ -142,7 +145,7 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
     """Triage the turn, then compose and record the reply, all in one unit of work."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of turn {kind!r}")
-    assessment = app.triage.assess(turn.text)
+    assessment = with_second_opinion(app.triage.assess(turn.text), turn.triage_opinion, turn.intent)
     # What is stored (turn index, flag) has the patient's personal details redacted.
     stored_text = redact(turn.text, app.settings.redact)
     with app.database.unit_of_work() as session:

@@ -38,8 +38,9 @@ def _is_pictograph(character: str) -> bool:
     if character == REPLACEMENT or category in ("Cn", "Co"):
         return True
     code = ord(character)
-    # So: symbols such as ❤ ☺ ✅; the emoji blocks are So too, and skin-tone modifiers Sk.
-    return category == "So" or 0x1F000 <= code <= 0x1FAFF or 0x1F3FB <= code <= 0x1F3FF
+    # So from U+2100 on: symbols such as ❤ ☺ ✅ and the emoji blocks (° and © are text);
+    # skin-tone modifiers are Sk.
+    return (category == "So" and code >= 0x2100) or 0x1F000 <= code <= 0x1FAFF
 
 
 def normalise_message(text: str) -> str:

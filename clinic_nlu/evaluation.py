@@ -165,6 +165,35 @@ def evaluate(
     }
 
 
+# Topics of the yardstick that the intent decides (the rest are decided by triage and the
+# personal-decision rules in the action server).
+INFORMATION_TOPICS = {
+    "what_is", "option_tissue_rearrangement", "option_reduction_reshaping",
+    "option_symmetry_other_breast", "option_flap", "option_implant", "option_fat_grafting",
+    "timing", "radiation", "risks", "recovery", "preparation_team", "margins_more_surgery",
+    "recurrence_treatment", "prognosis",
+}  # fmt: skip
+
+
+def yardstick_topics(
+    model: Path, path: Path, topics: dict[str, str], threshold: float, ambiguity: float
+) -> dict:
+    """Right / wrong / fallback topic on the yardstick's information questions, from intents.
+
+    A proxy for ``score.py`` that needs no running servers: the answer's topic is the topic of
+    the decided intent. Only measures; nothing is fitted on it.
+    """
+    items = [i for i in json.loads(path.read_text()) if i["topic"] in INFORMATION_TOPICS
+             and i["urgency"] == "none"]  # fmt: skip
+    predictions = predict(model, [(i["text"], i["topic"]) for i in items])
+    decided = [p.decided(threshold, ambiguity) for p in predictions]
+    right = sum(topics.get(d) == p.expected for p, d in zip(predictions, decided, strict=True))
+    fallback = decided.count(FALLBACK)
+    return {"messages": len(items), "right": right / len(items),
+            "wrong": (len(items) - right - fallback) / len(items),
+            "fallback": fallback / len(items)}  # fmt: skip
+
+
 def configured_thresholds(config: Path) -> tuple[float, float]:
     """FallbackClassifier's threshold and ambiguity threshold in the configuration."""
     pipeline = yaml.safe_load(config.read_text())["pipeline"]

@@ -126,6 +126,13 @@ def endpoints(config: StackConfig) -> dict:
     return result
 
 
+def free_port() -> int:
+    """A port nothing listens on now (for stacks started beside another)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0

@@ -76,6 +76,11 @@ class Assessment:
     feelings: bool = False
     # Speaks of despair or not wanting to live.
     despair: bool = False
+    # Symptoms the rules saw and set aside: denied, over, asked about in general, or someone
+    # else's past. The learned opinion may only overrule that when it is confident.
+    set_aside: bool = False
+    # Any symptom named at all, whatever its context.
+    symptoms_named: bool = False
 
     @property
     def triage(self) -> Triage:
@@ -94,6 +99,8 @@ class _SentenceState:
     active: set[str] = field(default_factory=set)
     resolved: set[str] = field(default_factory=set)
     denied: set[str] = field(default_factory=set)
+    # Symptoms named in a general question, or someone else's or long-past history.
+    set_aside: set[str] = field(default_factory=set)
 
 
 def _group(item: str) -> tuple[str, ...]:
@@ -311,6 +318,7 @@ class TriageEngine:
                 if self.kinds[concept] == "symptom" and (
                     self._is_history(span, sentence, cues) or self._is_general(span, sentence, cues)
                 ):
+                    state.set_aside.add(concept)
                     continue
                 state.present.add(concept)
                 if self._is_resolved(span, sentence, following, cues):
@@ -369,6 +377,12 @@ class TriageEngine:
             wants_to_wait=bool(cues["wait_cues"]),
             feelings=bool(cues["feeling_cues"]),
             despair=bool(cues["despair_cues"]),
+            set_aside=any(s.denied or s.set_aside or s.resolved for s in states),
+            symptoms_named=any(
+                self.kinds.get(c) == "symptom"
+                for s in states
+                for c in s.present | s.denied | s.set_aside
+            ),
         )
 
     @staticmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,16 +10,10 @@ import requests
 
 from clinic_assistant.provisioning import prepare_database
 from clinic_assistant.runtime.processes import Supervisor
-from clinic_assistant.runtime.stack import Stack, StackConfig
+from clinic_assistant.runtime.stack import Stack, StackConfig, free_port
 from clinic_assistant.settings import Settings
 
 API_TOKEN = "conversation-tests-token"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

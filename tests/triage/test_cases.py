@@ -79,8 +79,9 @@ def test_same_day_problems_are_answered_at_that_level_or_higher_in_98_percent(re
 def _information_questions(project_root: Path) -> list[str]:
     texts = []
     for path in [
-        *sorted((project_root / "data/nlu").glob("*.yml")),
-        project_root / "tests/nlu/heldout.yml",
+        *sorted((project_root / "data/nlu").rglob("*.yml")),
+        project_root / "tests/nlu/real_calibration.yml",
+        project_root / "tests/nlu/real_test.yml",
     ]:
         for block in yaml.safe_load(path.read_text())["nlu"]:
             if block["intent"] not in INFORMATION_INTENTS_EXCLUDED:

@@ -1,0 +1,260 @@
+"""``make evaluate``: the running product measured on sets it was never built from, in one run.
+
+Starts the whole product (trained model, Rasa server, action server) on free ports with
+databases of its own, then sends, through the patients' REST channel:
+
+1. the frozen triage set (``tests/triage/unseen.jsonl``: real descriptions from pages that
+   neither the rules nor the classifier saw): per level, the share answered at that level or a
+   more cautious one, with a 95% Wilson interval; plain questions of the frozen NLU split are
+   the false-alarm base;
+2. the frozen NLU test split (``tests/nlu/real_test.yml``): the reply's topic right, wrong, or
+   the fallback;
+3. the real-world yardstick (``../shared/eval``): its own ``score.py`` and
+   ``score_multiturn.py``, unchanged, their output kept whole.
+
+Writes ``results/evaluate.md`` and ``results/evaluate.json``. Nothing here fits anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from clinic_assistant.contract import TRIAGE_LEVELS
+
+UNSEEN_TRIAGE = Path("tests/triage/unseen.jsonl")
+NLU_TEST = Path("tests/nlu/real_test.yml")
+YARDSTICK = Path("../shared/eval")
+# Intents whose reply topic is decided by the action server, not a curated answer's topic.
+SPECIAL_TOPICS = {
+    "report_symptom": "red_flag",
+    "ask_personal_decision": "needs_surgeon_decision",
+    "request_nurse": "needs_surgeon_decision",
+}
+NOT_SCORED = {"ask_more"}  # needs the conversation before it
+
+
+@dataclass(frozen=True)
+class Reply:
+    topic: str | None
+    level: str
+    text: str
+
+
+def ask(webhook_url: str, text: str, sender: str | None = None) -> Reply:
+    """One message as the first of a new conversation; the last topic and the highest level."""
+    response = requests.post(
+        webhook_url,
+        json={"sender": sender or f"eval-{uuid.uuid4().hex[:16]}", "message": text},
+        timeout=60,
+    )
+    response.raise_for_status()
+    topic, level, texts = None, "none", []
+    for message in response.json():
+        texts.append(message.get("text") or "")
+        custom = message.get("custom") or {}
+        topic = custom.get("topic", topic)
+        got = (custom.get("triage") or {}).get("level", "none")
+        if TRIAGE_LEVELS.index(got) > TRIAGE_LEVELS.index(level):
+            level = got
+    return Reply(topic, level, " ".join(t for t in texts if t))
+
+
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion."""
+    if total == 0:
+        return (float("nan"), float("nan"))
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return (max(0.0, centre - margin), min(1.0, centre + margin))
+
+
+def rate(rows: Sequence[dict], ok: Callable[[dict], bool]) -> dict[str, Any]:
+    hits = sum(1 for row in rows if ok(row))
+    low, high = wilson(hits, len(rows))
+    return {"n": len(rows), "hits": hits, "rate": hits / len(rows) if rows else float("nan"),
+            "ci95": [round(low, 3), round(high, 3)]}  # fmt: skip
+
+
+def read_unseen_triage(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def read_nlu_split(path: Path) -> list[tuple[str, str]]:
+    messages = []
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        for line in block["examples"].splitlines():
+            if line.strip():
+                messages.append((line.strip()[2:], block["intent"]))
+    return messages
+
+
+def triage_report(webhook_url: str, items: Iterable[dict]) -> dict[str, Any]:
+    """Per level: answered at that level or more cautious ("safe"), and exactly."""
+    rows = []
+    for item in items:
+        reply = ask(webhook_url, item["text"])
+        rows.append({**item, "got": reply.level, "reply": reply.text[:200]})
+    report: dict[str, Any] = {"rows": rows}
+    for level in TRIAGE_LEVELS:
+        of_level = [r for r in rows if r["level"] == level]
+        rank = TRIAGE_LEVELS.index(level)
+        report[level] = {
+            "safe": rate(of_level, lambda r, rank=rank: TRIAGE_LEVELS.index(r["got"]) >= rank),
+            "exact": rate(of_level, lambda r, level=level: r["got"] == level),
+        }
+    none_rows = [r for r in rows if r["level"] == "none"]
+    report["none"]["raised_to_same_day"] = rate(
+        none_rows, lambda r: r["got"] in ("contact_team_today", "emergency")
+    )
+    return report
+
+
+def topics_of_intents(answers_dir: Path) -> dict[str, str]:
+    topics = dict(SPECIAL_TOPICS)
+    for path in sorted(answers_dir.glob("*.yml")):
+        for answer in (yaml.safe_load(path.read_text()) or {}).get("answers") or []:
+            for intent in answer.get("intents") or []:
+                topics.setdefault(intent, answer["topic"])
+    return topics
+
+
+def nlu_report(webhook_url: str, messages: Iterable[tuple[str, str]], answers_dir: Path) -> dict:
+    topics = topics_of_intents(answers_dir)
+    rows = []
+    for text, intent in messages:
+        if intent in NOT_SCORED:
+            continue
+        reply = ask(webhook_url, text)
+        rows.append({"text": text, "intent": intent, "expected": topics[intent],
+                     "got": reply.topic, "level": reply.level})  # fmt: skip
+    plain = [r for r in rows if r["expected"] not in ("red_flag", "needs_surgeon_decision")]
+    return {
+        "rows": rows,
+        "right": rate(rows, lambda r: r["got"] == r["expected"]),
+        "wrong": rate(rows, lambda r: r["got"] not in (r["expected"], "fallback")),
+        "fallback": rate(rows, lambda r: r["got"] == "fallback"),
+        "plain_questions_raised_to_same_day": rate(
+            plain, lambda r: r["level"] in ("contact_team_today", "emergency")
+        ),
+        "plain_questions_flagged": rate(plain, lambda r: r["level"] != "none"),
+    }
+
+
+def yardstick(rasa_url: str, directory: Path) -> dict[str, str]:
+    """The yardstick's own scorers, run unchanged against the running product."""
+    outputs = {}
+    for script in ("score.py", "score_multiturn.py"):
+        if not (directory / script).exists():
+            outputs[script] = f"not run: {directory / script} is missing"
+            continue
+        done = subprocess.run(
+            [sys.executable, str(directory / script), rasa_url],
+            capture_output=True, text=True, timeout=1800, check=False,
+        )  # fmt: skip
+        outputs[script] = done.stdout + done.stderr
+    return outputs
+
+
+def _line(name: str, result: dict) -> str:
+    low, high = result["ci95"]
+    return (
+        f"| {name} | {result['hits']}/{result['n']} | {result['rate']:.3f} | {low:.3f}-{high:.3f} |"
+    )
+
+
+def markdown(report: dict) -> str:
+    triage, nlu = report["triage"], report["nlu"]
+    lines = [
+        "# make evaluate",
+        "",
+        f"Frozen triage set `{UNSEEN_TRIAGE}` (answered at the level or more cautious):",
+        "",
+        "| level | safe | share | 95% interval |",
+        "|---|---|---|---|",
+    ]
+    lines += [_line(level, triage[level]["safe"]) for level in reversed(TRIAGE_LEVELS)]
+    lines += [_line("none raised to same-day or emergency", triage["none"]["raised_to_same_day"])]
+    lines += [
+        "",
+        f"Frozen NLU test split `{NLU_TEST}` (reply topic):",
+        "",
+        "| measure | count | share | 95% interval |",
+        "|---|---|---|---|",
+        _line("right topic", nlu["right"]),
+        _line("wrong topic", nlu["wrong"]),
+        _line("fallback", nlu["fallback"]),
+        _line("plain questions raised to same-day", nlu["plain_questions_raised_to_same_day"]),
+        _line("plain questions flagged", nlu["plain_questions_flagged"]),
+        "",
+    ]
+    for script, output in report["yardstick"].items():
+        lines += [f"`{YARDSTICK / script}`:", "", "```", output.strip(), "```", ""]
+    return "\n".join(lines)
+
+
+def evaluate(rasa_url: str, root: Path) -> dict:
+    webhook = f"{rasa_url}/webhooks/rest/webhook"
+    return {
+        "triage": triage_report(webhook, read_unseen_triage(root / UNSEEN_TRIAGE)),
+        "nlu": nlu_report(webhook, read_nlu_split(root / NLU_TEST), root / "data" / "answers"),
+        "yardstick": yardstick(rasa_url, (root / YARDSTICK).resolve()),
+    }
+
+
+def main() -> None:
+    from clinic_assistant.provisioning import prepare_database
+    from clinic_assistant.runtime.model import RasaEnvironment, train
+    from clinic_assistant.runtime.processes import Supervisor
+    from clinic_assistant.runtime.stack import Stack, StackConfig, free_port
+    from clinic_assistant.settings import PROJECT_ROOT, Settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running assistant's Rasa URL; else one is started")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "evaluate")
+    args = parser.parse_args()
+    if args.url:
+        report = evaluate(args.url, PROJECT_ROOT)
+    else:
+        model = train(RasaEnvironment(PROJECT_ROOT))
+        with tempfile.TemporaryDirectory(prefix="clinic-evaluate-") as temp:
+            directory = Path(temp)
+            settings = Settings.from_env({
+                "CLINIC_ROOT": str(PROJECT_ROOT),
+                "CLINIC_DATABASE_URL": f"sqlite:///{directory / 'clinic.db'}",
+                "CLINIC_TRACKER_DB": str(directory / "tracker.db"),
+                # One address sends every message here: only the per-conversation limit applies.
+                "CLINIC_RATE_PER_ADDRESS": "0",
+            })  # fmt: skip
+            prepare_database(settings)
+            config = StackConfig(settings=settings, model=model, run_dir=directory / "run",
+                                 rasa_port=free_port(), action_port=free_port(),
+                                 web_port=free_port())  # fmt: skip
+            stack = Stack(config, Supervisor(log_file=directory / "stack.log"))
+            stack.start()
+            try:
+                report = evaluate(config.rasa_url, PROJECT_ROOT)
+            finally:
+                stack.stop()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    text = markdown(report)
+    args.out.with_suffix(".md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The more cautious of the rules and the learned opinion, with the rules' context respected.
+
+The NLU server's triage classifier (``clinic_nlu.triage_classifier``) reads how urgent a
+message sounds from its sentence embedding and sends its opinion with the parse. The rules know
+what they recognised; the classifier knows wording the rules never saw. The turn's level is
+the higher of the two, except where the rules had a reason to stand down that an embedding
+cannot see: the symptom was denied, is over, was asked about in general or happened to someone
+else in the past; or the message is a plain information question or only speaks of feelings.
+There the opinion counts only when it is confident. The rules themselves never lower their own
+emergency signs told in the present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from clinic_assistant.contract import TRIAGE_LEVELS
+from clinic_assistant.triage.engine import Assessment, Finding
+
+# Probability (of the level or above) at which the opinion overrules the rules' context.
+# Fixed by design, not fitted on any test set: the classifier's own thresholds are chosen
+# for recall, so where the rules have a reason to disagree it must be close to certain.
+CONFIDENT = 0.9
+# Intents whose messages ask for information: a learned alarm there needs confidence.
+QUESTION_PREFIX = "ask_"
+REASONS = {
+    "emergency": "symptoms that can be a sign of an emergency",
+    "contact_team_today": "symptoms that should be checked today",
+    "routine_followup": "something your team should know about",
+}
+
+
+def _rank(level: str) -> int:
+    return TRIAGE_LEVELS.index(level)
+
+
+def _at_or_above(probabilities: Mapping[str, float], level: str) -> float:
+    return sum(float(probabilities.get(lv, 0.0)) for lv in TRIAGE_LEVELS[_rank(level) :])
+
+
+def with_second_opinion(
+    assessment: Assessment, opinion: Mapping[str, Any] | None, intent: str = ""
+) -> Assessment:
+    """The assessment, raised to the opinion's level where the opinion should count."""
+    if not opinion or opinion.get("level") not in TRIAGE_LEVELS:
+        return assessment
+    level = str(opinion["level"])
+    signs = [f.effective_level for f in assessment.findings if f.level != "none"]
+    rules_level = max(signs, key=_rank, default="none")
+    if _rank(level) <= _rank(rules_level):
+        return assessment
+    needs_confidence = (
+        assessment.set_aside
+        or assessment.symptoms_denied
+        or (intent.startswith(QUESTION_PREFIX) and not assessment.symptoms_named)
+        or (assessment.feelings and not assessment.symptoms_named)
+    )
+    if needs_confidence and _at_or_above(opinion.get("probabilities", {}), level) < CONFIDENT:
+        return assessment
+    finding = Finding(sign="second_opinion", level=level, reason=REASONS[level])
+    return replace(
+        assessment,
+        level=max(assessment.level, level, key=_rank),
+        reason=REASONS[level] if _rank(level) >= _rank(assessment.level) else assessment.reason,
+        findings=(*assessment.findings, finding),
+    )

@@ -1,0 +1,54 @@
+"""The learned opinion raises the rules' level, except where the rules had a reason not to."""
+
+from __future__ import annotations
+
+from clinic_assistant.triage import TriageEngine
+from clinic_assistant.triage.second_opinion import CONFIDENT, with_second_opinion
+
+
+def opinion(level: str, probability: float) -> dict:
+    rest = (1 - probability) / 3
+    levels = ("none", "routine_followup", "contact_team_today", "emergency")
+    return {"level": level, "probabilities": {lv: probability if lv == level else rest
+                                              for lv in levels}}  # fmt: skip
+
+
+def test_raises_a_description_the_rules_have_no_words_for(triage_engine: TriageEngine) -> None:
+    text = "everything went swimmy and I had to sit on the bathroom floor"
+    assert triage_engine.assess(text).level == "none"
+    raised = with_second_opinion(triage_engine.assess(text), opinion("emergency", 0.6))
+    assert raised.level == "emergency"
+    assert raised.reason == "symptoms that can be a sign of an emergency"
+
+
+def test_never_lowers_what_the_rules_found(triage_engine: TriageEngine) -> None:
+    assessment = triage_engine.assess("my chest feels tight")
+    assert with_second_opinion(assessment, opinion("none", 0.99)).level == "emergency"
+
+
+def test_a_denied_sign_needs_a_confident_opinion(triage_engine: TriageEngine) -> None:
+    text = "no fever, no redness, just asking about fat grafting"
+    unsure = with_second_opinion(triage_engine.assess(text), opinion("contact_team_today", 0.7))
+    sure = with_second_opinion(
+        triage_engine.assess(text), opinion("contact_team_today", CONFIDENT + 0.01)
+    )
+    assert unsure.level == "none"
+    assert sure.level == "contact_team_today"
+
+
+def test_a_plain_question_needs_a_confident_opinion(triage_engine: TriageEngine) -> None:
+    question = triage_engine.assess("how long does a TAP flap take to heal?")
+    assert with_second_opinion(question, opinion("routine_followup", 0.6), "ask_flap").level == (
+        "none"
+    )
+
+
+def test_feelings_alone_need_a_confident_opinion(triage_engine: TriageEngine) -> None:
+    scared = triage_engine.assess("I'm so scared I can't think straight")
+    assert with_second_opinion(scared, opinion("contact_team_today", 0.6)).level == "none"
+
+
+def test_no_opinion_changes_nothing(triage_engine: TriageEngine) -> None:
+    assessment = triage_engine.assess("the drain tube fell out")
+    assert with_second_opinion(assessment, None) == assessment
+    assert with_second_opinion(assessment, {"level": "bogus"}) == assessment

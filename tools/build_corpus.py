@@ -1,0 +1,225 @@
+"""Build the patient-language corpus: split by source page, drop near-duplicates, write the files.
+
+Input: JSON Lines gathered from public pages (``text``, ``intent`` or ``level``, ``source``;
+optional ``context``, ``also``, ``note``), each message paraphrased from the page it names.
+Output (all committed, all regenerated the same way from the same input):
+
+- ``data/nlu_provenance.csv``: every NLU message with its intent, page and split;
+- ``data/nlu/patients/<intent>.yml``: the training split, as Rasa training data;
+- ``tests/nlu/real_calibration.yml``: the split the fallback threshold is calibrated on;
+- ``tests/nlu/real_test.yml``: the frozen test split, only ever reported;
+- ``data/triage/examples.jsonl``: triage training examples (the triage classifier);
+- ``tests/triage/unseen.jsonl``: the frozen triage test set, from pages of its own.
+
+Splits are by page (a page's messages all go to one split, chosen from a hash of its address),
+so no page is in two splits. Messages too close to a message of another split, or to one of the
+real-world yardstick (``../shared/eval``), are dropped: the yardstick is never trained on, and a
+near-copy across splits would flatter the test figures.
+
+Usage: python tools/build_corpus.py GATHER_DIR [--eval ../shared/eval]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from clinic_assistant.similarity import NEAR_DUPLICATE, similarity  # noqa: E402
+
+NLU_FILES = ("nlu_options", "nlu_recovery", "nlu_margins", "nlu_conversation")
+# Share of pages in each split of the NLU corpus (by a hash of the page address).
+CALIBRATION_SHARE, TEST_SHARE = 0.12, 0.22
+
+
+def page_key(url: str) -> str:
+    """The page an address names: scheme, "www." and a trailing slash do not make a new page."""
+    url = re.sub(r"^https?://", "", url.strip().lower())
+    url = re.sub(r"^www\d*\.", "", url)
+    return url.rstrip("/")
+
+
+def split_of(url: str) -> str:
+    fraction = int(hashlib.sha256(page_key(url).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    if fraction < TEST_SHARE:
+        return "test"
+    if fraction < TEST_SHARE + CALIBRATION_SHARE:
+        return "calibration"
+    return "train"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    # One line each in the generated files: white space folded.
+    return [dict(row, text=" ".join(row["text"].split())) for row in rows]
+
+
+def yardstick_texts(eval_dir: Path | None) -> list[str]:
+    if eval_dir is None or not eval_dir.exists():
+        return []
+    single = json.loads((eval_dir / "realworld-dev.json").read_text())
+    multi = json.loads((eval_dir / "realworld-dev-multiturn.json").read_text())
+    return [item["text"] for item in single] + [
+        turn["text"] for conversation in multi for turn in conversation["turns"]
+    ]
+
+
+# When two splits hold near-copies, the copy in the lower split goes: test > calibration > train.
+SPLIT_RANK = {"train": 0, "calibration": 1, "test": 2}
+
+
+def drop_near_duplicates(rows: list[dict], yardstick: list[str]) -> list[dict]:
+    """Drop messages near the yardstick, near a message of a higher split, or repeated."""
+    texts = [r["text"] for r in rows]
+    close = similarity(texts, texts) >= NEAR_DUPLICATE
+    near_yardstick = similarity(texts, yardstick).max(axis=1) >= NEAR_DUPLICATE if yardstick \
+        else np.zeros(len(rows), dtype=bool)  # fmt: skip
+    kept: list[dict] = []
+    dropped: dict[str, int] = defaultdict(int)
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        rank = SPLIT_RANK[row["split"]]
+        if near_yardstick[i]:
+            dropped["near a yardstick message"] += 1
+        elif any(SPLIT_RANK[rows[j]["split"]] > rank for j in np.nonzero(close[i])[0]):
+            dropped["near a message of a test or calibration split"] += 1
+        elif " ".join(row["text"].lower().split()) in seen:
+            dropped["repeated"] += 1
+        else:
+            seen.add(" ".join(row["text"].lower().split()))
+            kept.append(row)
+    for reason, count in dropped.items():
+        print(f"  dropped {count}: {reason}")
+    return kept
+
+
+def write_nlu(rows: list[dict]) -> None:
+    with open(ROOT / "data" / "nlu_provenance.csv", "w", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["split", "intent", "text", "source", "context", "also"])
+        for row in rows:
+            writer.writerow([row["split"], row["intent"], row["text"], row["source"],
+                             row.get("context", ""), row.get("also", "")])  # fmt: skip
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if row["split"] == "train":
+            by_intent[row["intent"]].append(row["text"])
+    out_dir = ROOT / "data" / "nlu" / "patients"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.yml"):
+        old.unlink()
+    for intent, texts in sorted(by_intent.items()):
+        (out_dir / f"{intent}.yml").write_text(
+            "# Generated by tools/build_corpus.py from data/nlu_provenance.csv (train split):\n"
+            "# real patients' wording, paraphrased, each from the page named there.\n"
+            + rasa_nlu_yaml({intent: texts})
+        )
+    for split, name in (("calibration", "real_calibration"), ("test", "real_test")):
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            # A follow-up only makes sense after the turn before it: not a single-message test.
+            if row["split"] == split and not row.get("context"):
+                grouped[row["intent"]].append(row["text"])
+        header = (
+            f"# Generated by tools/build_corpus.py: the {split} split of the patient corpus\n"
+            "# (pages of its own; never trained on). Provenance: data/nlu_provenance.csv.\n"
+        )
+        (ROOT / "tests" / "nlu" / f"{name}.yml").write_text(header + rasa_nlu_yaml(grouped))
+
+
+def rasa_nlu_yaml(by_intent: dict[str, list[str]]) -> str:
+    lines = ['version: "3.1"', "nlu:"]
+    for intent in sorted(by_intent):
+        lines += [f"  - intent: {intent}", "    examples: |"]
+        lines += [f"      - {' '.join(text.split())}" for text in by_intent[intent]]
+    return "\n".join(lines) + "\n"
+
+
+def drop_older_examples_near(held_out: list[str]) -> None:
+    """Remove hand-written training examples (data/nlu/*.yml) near a held-out or yardstick one.
+
+    The patient corpus keeps its splits apart by page; the older examples were written without
+    pages, so any of them that says what a calibration or test message says goes instead.
+    """
+    paths = sorted((ROOT / "data" / "nlu").glob("*.yml"))
+    entries = [(path, line) for path in paths for line in path.read_text().splitlines()
+               if line.startswith("      - ")]  # fmt: skip
+    texts = [line[8:] for _, line in entries]
+    near = similarity(texts, held_out).max(axis=1) >= NEAR_DUPLICATE
+    doomed = {(path, line) for (path, line), hit in zip(entries, near, strict=True) if hit}
+    for path in paths:
+        lines = path.read_text().splitlines()
+        kept = [line for line in lines if (path, line) not in doomed]
+        if len(kept) != len(lines):
+            path.write_text("\n".join(kept) + "\n")
+    print(f"  dropped {len(doomed)}: older training examples near a held-out or yardstick message")
+
+
+def write_triage(train: list[dict], unseen: list[dict]) -> None:
+    fields = ("text", "level", "source", "note")
+    for rows, path in ((train, ROOT / "data" / "triage" / "examples.jsonl"),
+                       (unseen, ROOT / "tests" / "triage" / "unseen.jsonl")):  # fmt: skip
+        path.write_text(
+            "".join(
+                json.dumps({k: r.get(k, "") for k in fields}, ensure_ascii=False) + "\n"
+                for r in rows
+            )
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gathered", type=Path)
+    parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    args = parser.parse_args()
+    yardstick = yardstick_texts(args.eval)
+    print(f"yardstick messages checked against: {len(yardstick)}")
+
+    unseen = [dict(r, split="test") for r in read_jsonl(args.gathered / "triage_unseen.jsonl")]
+    unseen_pages = {page_key(r["source"]) for r in unseen}
+
+    nlu = [dict(r, split=split_of(r["source"])) for f in NLU_FILES
+           for r in read_jsonl(args.gathered / f"{f}.jsonl")]  # fmt: skip
+    print(f"NLU messages gathered: {len(nlu)}")
+    # Nothing the model learns from may come from a page of the frozen triage set.
+    on_frozen = [r for r in nlu if r["split"] == "train" and page_key(r["source"]) in unseen_pages]
+    print(f"  dropped {len(on_frozen)}: training messages from pages of the frozen triage set")
+    nlu = [r for r in nlu if not (r["split"] == "train" and page_key(r["source"]) in unseen_pages)]
+    nlu = drop_near_duplicates(nlu, yardstick)
+    write_nlu(nlu)
+    drop_older_examples_near([r["text"] for r in nlu if r["split"] != "train"] + yardstick)
+    for split in ("train", "calibration", "test"):
+        rows = [r for r in nlu if r["split"] == split]
+        pages = {page_key(r["source"]) for r in rows}
+        print(f"  {split}: {len(rows)} messages from {len(pages)} pages")
+
+    # Triage: the frozen set's pages are its own; training examples from them are dropped.
+    train = [dict(r, split="train") for r in read_jsonl(args.gathered / "triage_train.jsonl")]
+    shared = [r for r in train if page_key(r["source"]) in unseen_pages]
+    print(f"triage: {len(train)} training, {len(unseen)} frozen; "
+          f"{len(shared)} training messages from frozen pages dropped")  # fmt: skip
+    train = [r for r in train if page_key(r["source"]) not in unseen_pages]
+    both = drop_near_duplicates(train + unseen, yardstick)
+    write_triage([r for r in both if r["split"] == "train"],
+                 [r for r in both if r["split"] == "test"])  # fmt: skip
+    for split in ("train", "test"):
+        rows = [r for r in both if r["split"] == split]
+        counts = defaultdict(int)
+        for r in rows:
+            counts[r["level"]] += 1
+        pages = {page_key(r["source"]) for r in rows}
+        print(f"  triage {split}: {len(rows)} from {len(pages)} pages, {dict(counts)}")
+
+
+if __name__ == "__main__":
+    main()
