@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinic_assistant.app import AppContext, current
-from clinic_assistant.conversation import Turn, respond
+from clinic_assistant.conversation import Clause, Turn, respond
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -40,6 +40,23 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         sender_id=tracker.sender_id,
         message_id=str(message.get("message_id") or ""),
         triage_opinion=message.get("triage_opinion"),
+        clauses=tuple(_clause(data) for data in message.get("clauses") or []),
+    )
+
+
+def _clause(data: dict[str, Any]) -> Clause:
+    intent = data.get("intent") or {}
+    return Clause(
+        text=str(data.get("text") or ""),
+        intent=str(intent.get("name") or ""),
+        confidence=float(intent.get("confidence") or 0.0),
+        procedures=tuple(
+            dict.fromkeys(
+                str(e["value"])
+                for e in data.get("entities") or []
+                if e.get("entity") == "procedure"
+            )
+        ),
     )
 
 

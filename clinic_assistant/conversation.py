@@ -29,7 +29,18 @@ if TYPE_CHECKING:
 KINDS = ("answer", "fallback", "symptom", "decision", "nurse")
 # Offered when the model's own ranking does not give enough informational topics.
 DEFAULT_SUGGESTION_INTENTS = ("ask_options", "ask_timing", "ask_what_is")
-NOT_SUGGESTED = {"nlu_fallback", "greet", "goodbye", "thank", "acknowledge", "bot_challenge"}
+NOT_SUGGESTED = {
+    "nlu_fallback", "greet", "goodbye", "thank", "acknowledge", "bot_challenge", "report_symptom",
+    "request_nurse", "ask_personal_decision", "express_worry", "express_despair", "complain",
+    "out_of_scope", "ask_more",
+}  # fmt: skip
+# Topics offered as buttons only to a message that raised them itself.
+FRIGHTENING_INTENTS = {"ask_recurrence_treatment", "ask_prognosis"}
+FRIGHTENING_RAISED = re.compile(
+    r"\b(come|comes|came|coming) back|\brecur|\bspread|\bsurviv|\bprognos|\boutlook|\bchance|"
+    r"\bdie\b|\bdying|\bmetasta|\bstatistic",
+    re.IGNORECASE,
+)
 # Intents that are conversation, not a question: after a safety message they add nothing.
 CONVERSATIONAL = {"greet", "goodbye", "thank", "acknowledge", "bot_challenge", "out_of_scope"}
 SAFETY_ANSWERS = {
@@ -57,6 +68,26 @@ QUESTION_CUE = re.compile(
     r"q|asking|ask|wondering|info|information)\b",
     re.IGNORECASE,
 )
+# Things patients ask about that the clinic's documents do not cover; asked inside a topic, the
+# answer says so first, then gives what the documents do say (never a made-up fact).
+UNCOVERED_ASPECTS = {
+    "smoking": re.compile(r"\b(smok\w*|cigarette\w*|vap\w*|nicotine)\b", re.I),
+    "drains": re.compile(r"\bdrains?\b", re.I),
+    "showering or bathing": re.compile(r"\b(shower\w*|bath|bathing|wash\w*)\b", re.I),
+    "driving": re.compile(r"\b(driv\w*|drove)\b", re.I),
+    "bras": re.compile(r"\b(bra|bras|sports bra|underwire\w*)\b", re.I),
+    "exercise": re.compile(r"\b(exercis\w*|gym|swim\w*|running|yoga|lift\w* weights?)\b", re.I),
+    "flying": re.compile(r"\b(fly|flying|flight\w*|plane)\b", re.I),
+    "photographs": re.compile(r"\b(photo\w*|pictures?)\b", re.I),
+    "sleeping position": re.compile(r"\b(sleep\w* on|sleeping position)\b", re.I),
+}
+NOT_COVERED = (
+    "The information I have does not cover {aspect} specifically, so please ask your team "
+    "about that. Here is what it does say: "
+)
+# A question of a several-question message is answered on its own when the model is this sure.
+CLAUSE_CONFIDENCE = 0.5
+NOT_A_QUESTION = {"ask_more", "ask_personal_decision"}
 # The general answer for a personal question that names a timing or treatment.
 ENTITY_INTENTS = {
     ("timing", "immediate"): "ask_timing",
@@ -68,6 +99,16 @@ DESPAIR = "distress: said they do not want to go on"
 PERSONAL_DECISION = "a question only your own team can answer"
 # A phone number: 7 or more digits, with the usual separators.
 PHONE = re.compile(r"(?<!\w)(\+?\d[\d\s().-]{5,}\d)(?!\w)")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One question of a message that asks several."""
+
+    text: str
+    intent: str
+    confidence: float
+    procedures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +125,8 @@ class Turn:
     message_id: str = ""
     # The NLU server's learned triage opinion ({"level", "probabilities"}), if it gave one.
     triage_opinion: dict[str, Any] | None = None
+    # Each question of a message that asks several, as the NLU understood it on its own.
+    clauses: tuple[Clause, ...] = ()
 
     def entity_values(self, entity: str) -> tuple[str, ...]:
         return self.entities.get(entity, ())
@@ -223,7 +266,7 @@ class _Composer:
             triage = Triage(ongoing.level, ongoing.reason)
             if flag_kind != "symptom":
                 flag_kind = None
-        callback = self._callback_number()
+        callback = self._callback_number(wants_nurse)
         draft = _Draft()
         if symptoms.level != "none":
             draft.add(self.answers.answer_for(SAFETY_ANSWERS[symptoms.level]))
@@ -246,7 +289,10 @@ class _Composer:
             draft.add(self.answers.answer_for("request_nurse"))
         elif personal:
             self._personal_decision(draft)
-        elif feelings_only and kind in ("symptom", "fallback"):
+        elif symptoms.level == "none" and (
+            turn.intent == "express_worry"
+            or (feelings_only and (kind in ("symptom", "fallback") or turn.intent == "greet"))
+        ):
             # Fear, panic or low mood on their own: support and the nurse button, no flag.
             draft.add(self.answers.answer_for("express_worry"), (NURSE_BUTTON,))
         elif kind == "symptom":
@@ -258,7 +304,7 @@ class _Composer:
             elif symptoms.level != "none":
                 self._also_answer(draft)
         elif not (draft.answers and turn.intent in CONVERSATIONAL):
-            self._answer(draft)
+            self._answer_each_question(draft)
         if not draft.answers:
             self._offer_topics(draft)
         return self._finish(draft, triage, flag_kind, callback, wants_nurse)
@@ -290,9 +336,9 @@ class _Composer:
                 return Triage("routine_followup", reason), kind
         return Triage("none", self.assessment.reason), None
 
-    def _callback_number(self) -> str:
-        """A phone number left after asking for a call back ("" if none)."""
-        if not self.turn.slots.get("awaiting_callback"):
+    def _callback_number(self, wants_nurse: bool = False) -> str:
+        """A phone number left for a call back, after the request or in it ("" if none)."""
+        if not (self.turn.slots.get("awaiting_callback") or wants_nurse):
             return ""
         match = PHONE.search(self.turn.text)
         if not match or sum(c.isdigit() for c in match.group(1)) < 7:
@@ -315,7 +361,44 @@ class _Composer:
         if answer is None:
             self._offer_topics(draft)
             return
+        if answer.sources and answer.id == turn.slots.get("last_answer_id"):
+            # The same paragraph twice in a row helps nobody: the next one of the topic, or
+            # say that is all there is.
+            given = [*(turn.slots.get("given_answers") or []), answer.id]
+            answer = self.answers.next_in_topic(answer.topic, given) or self.answers.answer_for(
+                "ask_more"
+            )
+            if answer is None:
+                return
+        uncovered = self._uncovered_aspect(answer)
+        if uncovered:
+            context = {**context, "not_covered": uncovered}
         draft.add(answer, context=context) if context else draft.add(answer)
+
+    def _uncovered_aspect(self, answer: AnswerView) -> str:
+        """What the question asks about that the chosen answer does not mention ("" if none)."""
+        if not answer.sources:
+            return ""
+        for aspect, pattern in UNCOVERED_ASPECTS.items():
+            if pattern.search(self.turn.text) and not pattern.search(answer.text):
+                return aspect
+        return ""
+
+    def _answer_each_question(self, draft: _Draft) -> None:
+        """Every question of the message, in the order asked, or the one it asks."""
+        questions = [
+            c for c in self.turn.clauses
+            if c.intent.startswith("ask_") and c.intent not in NOT_A_QUESTION
+            and c.confidence >= CLAUSE_CONFIDENCE
+        ]  # fmt: skip
+        if len({c.intent for c in questions}) < 2:
+            self._answer(draft)
+            return
+        for clause in questions:
+            procedures = clause.procedures or tuple(self.turn.entity_values("procedure"))
+            answer = self.answers.answer_for(clause.intent, procedures, clause.text)
+            if answer is not None and answer.topic not in {a.topic for a, _, _ in draft.answers}:
+                draft.add(answer)
 
     def _more(self, draft: _Draft) -> None:
         topic = self.turn.slots.get("last_topic")
@@ -376,6 +459,8 @@ class _Composer:
 
     def _suggestions(self) -> tuple[Button, ...]:
         ranked = [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
+        if not FRIGHTENING_RAISED.search(self.turn.text):
+            ranked = [name for name in ranked if name not in FRIGHTENING_INTENTS]
         suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=3)
         return tuple(Button(title=s.title, payload=f"/{s.intent}") for s in suggestions)
 
@@ -409,11 +494,15 @@ class _Composer:
             )
             reference, reply.alert = outcome.reference, outcome.alert
         if callback:
+            # "please ring me, it's 07700 900456": on the flag just raised, or the one waiting.
             reference = reference or turn.slots["awaiting_callback"]
-            self.flags.record_callback_number(turn.slots["awaiting_callback"], callback)
+            self.flags.record_callback_number(reference, callback)
         values = {"reason": triage.reason, "reference": reference or "not needed"}
         for answer, buttons, extra in draft.answers:
             text = fill_placeholders(answer.text, values)
+            uncovered = extra.get("context", {}).get("not_covered")
+            if uncovered:
+                text = NOT_COVERED.format(aspect=uncovered) + text
             custom = reply_custom(
                 topic=answer.topic,
                 answer_id=answer.id,
@@ -443,7 +532,13 @@ class _Composer:
                 last_answer_id=last.id,
                 given_answers=[*given, *(a.id for a in informative if a.id not in given)],
             )
-        if wants_nurse and reference:
+            used_context = any("procedure" in extra.get("context", {}) for _, _, extra in
+                               draft.answers)  # fmt: skip
+            switched = last.topic != self.turn.slots.get("last_topic")
+            if switched and not used_context and not self.turn.entity_values("procedure"):
+                # A new topic, not about the procedure discussed: "it" no longer means that.
+                slots["procedure"] = None
+        if wants_nurse and reference and not callback:
             slots["awaiting_callback"] = reference
         elif callback or self.turn.slots.get("awaiting_callback"):
             slots["awaiting_callback"] = None

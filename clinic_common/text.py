@@ -56,3 +56,25 @@ def without_emoji(text: str) -> str:
     """The message with pictographs (emoji, symbols) replaced by spaces, for the NLU model."""
     cleaned = "".join(" " if _is_pictograph(c) else c for c in normalise_message(text))
     return _SPACE.sub(" ", cleaned).strip()
+
+
+_QUESTION_BREAK = re.compile(
+    r"(?<=\?)\s+|\s*[,;.]?\s+\b(?:and also|also|oh and|plus|another question)\b\s*"
+    r"|\s*[,;]?\s+and\s+(?=(?:what|how|when|why|which|can|could|will|would|is|are|do|does)\b)",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_WORDS = 3
+
+
+def question_clauses(text: str) -> list[str]:
+    """The questions of a message that asks more than one ("what is lipofilling? and how long
+    is recovery?"), in order; one item when it asks one. Short pieces stay with the one before.
+    """
+    pieces = [p.strip(" ,;") for p in _QUESTION_BREAK.split(text) if p and p.strip(" ,;")]
+    clauses: list[str] = []
+    for piece in pieces:
+        if clauses and len(piece.split()) < MIN_CLAUSE_WORDS:
+            clauses[-1] = f"{clauses[-1]} {piece}"
+        else:
+            clauses.append(piece)
+    return clauses or [text]

@@ -59,7 +59,7 @@ def _with_minilm(config: dict) -> dict:
     return variant
 
 
-def _nlu_only(config: dict) -> dict:
+def nlu_only(config: dict) -> dict:
     """The intent pipeline alone: the triage classifier does not change intents."""
     variant = copy.deepcopy(config)
     variant["pipeline"] = [c for c in variant["pipeline"] if c["name"] != TRIAGE]
@@ -68,7 +68,7 @@ def _nlu_only(config: dict) -> dict:
 
 def _diet(epochs: int) -> Callable[[dict], dict]:
     def variant(config: dict) -> dict:
-        config = _nlu_only(_with_minilm(config))
+        config = nlu_only(_with_minilm(config))
         for component in config["pipeline"]:
             if component["name"] == "DIETClassifier":
                 component["epochs"] = epochs
@@ -78,7 +78,7 @@ def _diet(epochs: int) -> Callable[[dict], dict]:
 
 
 def _logreg(config: dict) -> dict:
-    config = _nlu_only(_with_minilm(config))
+    config = nlu_only(_with_minilm(config))
     config["pipeline"] = [
         {"name": "LogisticRegressionClassifier", "max_iter": 1000, "random_state": 2026}
         if c["name"] == "DIETClassifier" else c

@@ -1,8 +1,10 @@
-"""5-fold cross-validation of the NLU pipeline on the training data.
+"""5-fold cross-validation of the NLU pipeline, grouped by source page.
 
-Each fold trains on four fifths of ``data/nlu`` (split per intent, with a fixed seed) and is
-evaluated on the fifth like the held-out file (``clinic_nlu.evaluation``): intent accuracy,
-macro-F1 and wrong-answer rate, at the configured threshold, pooled over the five folds.
+The patient corpus's training split (``data/nlu_provenance.csv``) is divided into five folds by
+page, so no page's wording is on both sides of a fold. Each fold trains on the other four plus
+the older hand-written examples (which have no page and are never evaluated here) and is
+evaluated on its own messages (follow-ups that need context left out): intent accuracy,
+macro-F1 and wrong-answer rate at the configured threshold, pooled over the folds.
 
 Usage (Rasa environment, from the project root):
   python -m clinic_nlu.crossval --out results/crossval
@@ -13,12 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import random
 from pathlib import Path
 
 import yaml
 
-from clinic_nlu.compare import train_nlu
+from clinic_common.corpus import page_fold, read_provenance
+from clinic_nlu.compare import nlu_only, train_nlu
 from clinic_nlu.evaluation import (
     configured_thresholds,
     metrics,
@@ -27,21 +29,13 @@ from clinic_nlu.evaluation import (
     topics_of_intents,
 )
 
-SEED = 2026
 
-
-def folds(messages: list[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
-    """Split per intent so every fold has every intent."""
-    by_intent: dict[str, list[tuple[str, str]]] = {}
-    for message in messages:
-        by_intent.setdefault(message[1], []).append(message)
+def folds(count: int) -> list[list[tuple[str, str]]]:
+    """The corpus's training split, by page, in ``count`` folds of (text, intent)."""
     parts: list[list[tuple[str, str]]] = [[] for _ in range(count)]
-    generator = random.Random(SEED)
-    for intent in sorted(by_intent):
-        examples = by_intent[intent]
-        generator.shuffle(examples)
-        for index, example in enumerate(examples):
-            parts[index % count].append(example)
+    for row in read_provenance():
+        if row["split"] == "train" and not row["context"]:
+            parts[page_fold(row["source"], count)].append((row["text"], row["intent"]))
     return parts
 
 
@@ -63,13 +57,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("build/crossval"))
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    messages = [m for path in sorted(Path("data/nlu").glob("*.yml")) for m in read_labelled(path)]
-    config = yaml.safe_load(args.config.read_text())
+    messages = [m for path in sorted(Path("data/nlu").rglob("*.yml")) for m in read_labelled(path)]
+    config = nlu_only(yaml.safe_load(args.config.read_text()))
     threshold, ambiguity = configured_thresholds(args.config)
     topics = topics_of_intents(Path("data/answers"))
     args.work.mkdir(parents=True, exist_ok=True)
     predictions, per_fold = [], []
-    for number, test in enumerate(folds(messages, args.folds), start=1):
+    for number, test in enumerate(folds(args.folds), start=1):
         held = set(test)
         train = [m for m in messages if m not in held]
         nlu = args.work / f"fold{number}.yml"
@@ -86,7 +80,7 @@ def main() -> None:
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1))
     pooled = result["pooled"]
     text = (
-        f"{args.folds}-fold cross-validation on {pooled['messages']} training messages "
+        f"{args.folds}-fold cross-validation grouped by page on {pooled['messages']} messages "
         f"(threshold {threshold:.2f}): accuracy {pooled['intent_accuracy']:.3f}, "
         f"macro-F1 {pooled['macro_f1']:.3f}, wrong-answer rate {pooled['wrong_answer_rate']:.3f}, "
         f"fallback {pooled['fallback_rate']:.3f}"

@@ -10,7 +10,10 @@ patient gets "a problem on our side". This wraps ``parse_message`` so that:
 - the model reads the text without emoji (``without_emoji``), which are kept in the stored text;
 - if the pipeline raises anyway, the message is parsed as ``nlu_fallback`` with confidence 0
   and ``nlu_error`` set, so the fallback rule runs the fallback action, which triages the text,
-  gives the safety message, raises the flag and stores the turn like any other.
+  gives the safety message, raises the flag and stores the turn like any other;
+- a message that asks two or three questions (``question_clauses``) also gets each question
+  parsed on its own, in order, as ``clauses`` (text, intent, confidence, entities), so the
+  action server can answer each of them.
 
 Written for Rasa 3.6.21 (``MessageProcessor.parse_message(message, tracker,
 only_output_properties)``); ``install`` refuses to patch another version.
@@ -18,14 +21,17 @@ only_output_properties)``); ``install`` refuses to patch another version.
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
-from clinic_common.text import normalise_message, without_emoji
+from clinic_common.text import normalise_message, question_clauses, without_emoji
 
 logger = logging.getLogger(__name__)
 RASA_VERSION = "3.6.21"
 NLU_ERROR = "nlu_error"
+CLAUSES = "clauses"
+MAX_CLAUSES = 3
 
 
 def check_rasa_version(found: str) -> None:
@@ -64,7 +70,28 @@ def install() -> None:
         finally:
             message.text = stored
         parse_data["text"] = stored
+        if not parse_data.get(NLU_ERROR):
+            clauses = await _parse_clauses(self, message, tracker, only_output_properties)
+            if clauses:
+                parse_data[CLAUSES] = clauses
         return parse_data
+
+    async def _parse_clauses(processor, message, tracker, only_output_properties):
+        texts = question_clauses(without_emoji(message.text) or message.text)
+        if len(texts) < 2:
+            return []
+        clauses = []
+        for text in texts[:MAX_CLAUSES]:
+            part = copy.copy(message)
+            part.text = text
+            try:
+                parsed = await inner(processor, part, tracker, only_output_properties)
+            except Exception:
+                logger.exception("the NLU pipeline failed on a clause; the clauses are skipped")
+                return []
+            clauses.append({"text": text, "intent": parsed["intent"],
+                            "entities": parsed.get("entities", [])})  # fmt: skip
+        return clauses
 
     MessageProcessor.parse_message = parse_message
     MessageProcessor._clinic_safe_parse = True

@@ -96,6 +96,9 @@ class TriageClassifier(GraphComponent):
             "recall": {"emergency": 0.95, "contact_team_today": 0.92, "routine_followup": 0.8},
             "folds": 5,
             "regularisation": 4.0,
+            # Question and conversation examples per intent taken as level none (encoding all
+            # of them would double the training time for little gain).
+            "none_per_intent": 40,
             "random_seed": 2026,
         }
 
@@ -130,11 +133,7 @@ class TriageClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         rows = load_examples(Path(self.config["examples"]), Path(self.config["cases"]))
-        rows += [
-            (example.get(TEXT), "none", f"nlu:{example.get(INTENT)}:{i % 50}")
-            for i, example in enumerate(training_data.intent_examples)
-            if example.get(INTENT) not in NOT_NONE and not example.get(TEXT, "").startswith("/")
-        ]
+        rows += self._none_examples(training_data)
         texts = [without_emoji(text) for text, _, _ in rows]
         levels = [level for _, level, _ in rows]
         groups = [group for _, _, group in rows]
@@ -152,6 +151,20 @@ class TriageClassifier(GraphComponent):
         with self._model_storage.write_to(self._resource) as directory:
             (directory / WEIGHTS_FILE).write_text(json.dumps(self.weights))
         return self._resource
+
+    def _none_examples(self, training_data: TrainingData) -> list[tuple[str, str, str]]:
+        """Questions and conversation, as level none: every n-th example of each intent."""
+        by_intent: dict[str, list[str]] = {}
+        for example in training_data.intent_examples:
+            text, intent = example.get(TEXT) or "", example.get(INTENT)
+            if intent not in NOT_NONE and not text.startswith("/"):
+                by_intent.setdefault(intent, []).append(text)
+        rows = []
+        for intent, texts in sorted(by_intent.items()):
+            step = max(1, len(texts) // self.config["none_per_intent"])
+            rows += [(text, "none", f"nlu:{intent}:{i % 10}")
+                     for i, text in enumerate(texts[::step])]  # fmt: skip
+        return rows
 
     def _fit(self, features: np.ndarray, levels: list[str]):
         from sklearn.linear_model import LogisticRegression

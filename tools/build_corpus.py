@@ -25,7 +25,6 @@ import argparse
 import csv
 import hashlib
 import json
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -36,17 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity  # noqa: E402
+from clinic_common.corpus import page_key  # noqa: E402
 
 NLU_FILES = ("nlu_options", "nlu_recovery", "nlu_margins", "nlu_conversation")
 # Share of pages in each split of the NLU corpus (by a hash of the page address).
 CALIBRATION_SHARE, TEST_SHARE = 0.12, 0.22
-
-
-def page_key(url: str) -> str:
-    """The page an address names: scheme, "www." and a trailing slash do not make a new page."""
-    url = re.sub(r"^https?://", "", url.strip().lower())
-    url = re.sub(r"^www\d*\.", "", url)
-    return url.rstrip("/")
 
 
 def split_of(url: str) -> str:

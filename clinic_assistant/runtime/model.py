@@ -24,7 +24,11 @@ TRAINING_INPUTS = (
     "data/rules",
     "data/stories",
     "data/entities",
+    # The triage classifier's examples (clinic_nlu.triage_classifier).
+    "data/triage/examples.jsonl",
+    "tests/triage/cases.yml",
     "clinic_nlu",
+    "clinic_common",
     "requirements/rasa.lock",
 )
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
@@ -59,6 +63,10 @@ class RasaEnvironment:
         # Rasa's telemetry and crash reports (Segment, Sentry) would send data about patients'
         # conversations off the machine: always off, whatever the user's global Rasa config says.
         env["RASA_TELEMETRY_ENABLED"] = "false"
+        # Rasa's training cache keys a component by its config and Rasa's own training data;
+        # the triage classifier also reads data/triage/examples.jsonl, which the cache cannot
+        # see. Training runs only when TRAINING_INPUTS change, so nothing is cached instead.
+        env["RASA_MAX_CACHE_SIZE"] = "0"
         return env
 
     def server_env(self) -> dict[str, str]:

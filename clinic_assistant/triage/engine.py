@@ -27,8 +27,9 @@ CUE_SETS = (
     "wait_cues", "feeling_cues", "despair_cues",
 )  # fmt: skip
 REQUESTS = ("personal_decision", "nurse_request")
-TEMPERATURE_WORDS = {"temp", "temperature", "temprature", "tempreture", "temperture", "fever",
+TEMPERATURE_WORDS = {"temp", "temps", "temperature", "temprature", "tempreture", "temperture", "fever",
                      "feverish", "thermometer", "degrees", "°", "feever", "feaver"}  # fmt: skip
+NEGATIONS = {"not", "never", "n't", "no"}
 NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d{1,2})?)(°?[cf])?$")
 
 
@@ -263,11 +264,11 @@ class TriageEngine:
         return bool(weak) and not self._in(cues["personal_cues"], sentence)
 
     def _is_history(self, span: Span, sentence: Span, cues: dict[str, list[Span]]) -> bool:
-        # "when I got up just now I blacked out": told in the past, happening now.
-        if self._in(cues["present_cues"], sentence):
-            return False
         if self._in(cues["long_ago_cues"], sentence):
             return True
+        # "my husband had a fall and now he is grey": someone else's story, happening now.
+        if self._in(cues["present_cues"], sentence):
+            return False
         terminators = {t.lower() for t in self.negex.termination}
         for cue in self._in(cues["history_cues"], sentence):
             between = span.doc[cue.end : span.start]
@@ -284,7 +285,9 @@ class TriageEngine:
             # "stopped working" belongs to a symptom, it does not end one; "gone on for hours"
             # and "gone grey" describe a change.
             following = cue.doc[cue.end].lower_ if cue.end < len(cue.doc) else ""
-            if following in self.resolution_not_before:
+            before = cue.doc[cue.start - 1].lower_ if cue.start > 0 else ""
+            # "has not stopped" is the opposite of an end.
+            if following in self.resolution_not_before or before in NEGATIONS:
                 return False
             return not any(c.start <= cue.start < c.end for c in concept_spans)
 

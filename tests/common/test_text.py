@@ -15,7 +15,7 @@ from clinic_common.text import normalise_message, without_emoji
         ("pain\u200b\u200bful", "painful"),
         ("\u200fhello\u202c", "hello"),
         ("cafe\u0301", "café"),
-        ("ｆｕｌｌ width", "full width"),
+        ("\uff46\uff55\uff4c\uff4c width", "full width"),
         ("line\nbreak\ttab  spaces", "line break tab spaces"),
         ("bell\x07 and nul\x00", "bell and nul"),
         ("lone \ud83d surrogate", "lone \ufffd surrogate"),

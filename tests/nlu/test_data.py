@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity
-from tools.build_corpus import page_key
+from clinic_common.corpus import page_key
 
 YARDSTICK = Path(__file__).resolve().parents[3] / "shared" / "eval"
 

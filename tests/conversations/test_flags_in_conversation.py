@@ -1,4 +1,4 @@
-"""The conversation's urgency lasts until staff resolve its flag, and no longer."""
+"""Flags in a conversation: urgency lasts until staff resolve the flag; call-back numbers."""
 
 from __future__ import annotations
 
@@ -35,3 +35,13 @@ def test_replies_return_to_normal_once_a_nurse_resolves_the_flag(
     reply = chat.say("what is a TAP flap?")
     assert levels(reply) == {"none"}
     assert reply[-1]["custom"]["topic"] == "option_flap"
+
+
+def test_a_phone_number_in_the_request_for_a_call_back_is_recorded_on_the_flag(
+    chat: Chat, stack_database: Database
+) -> None:
+    chat.say("could a nurse ring me please, it's 07700 900456")
+    with stack_database.unit_of_work() as session:
+        flag = session.scalars(select(Flag).where(Flag.conversation_id == chat.sender)).one()
+        assert flag.callback_phone == "07700 900456"
+        assert flag.kind == "nurse_request"
