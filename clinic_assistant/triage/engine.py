@@ -27,8 +27,10 @@ CUE_SETS = (
     "wait_cues", "feeling_cues", "despair_cues",
 )  # fmt: skip
 REQUESTS = ("personal_decision", "nurse_request")
-TEMPERATURE_WORDS = {"temp", "temps", "temperature", "temprature", "tempreture", "temperture", "fever",
-                     "feverish", "thermometer", "degrees", "°", "feever", "feaver"}  # fmt: skip
+TEMPERATURE_WORDS = {
+    "temp", "temps", "temperature", "temprature", "tempreture", "temperture", "fever",
+    "feverish", "thermometer", "degrees", "°", "feever", "feaver",
+}  # fmt: skip
 NEGATIONS = {"not", "never", "n't", "no"}
 NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d{1,2})?)(°?[cf])?$")
 
