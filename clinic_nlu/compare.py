@@ -43,6 +43,7 @@ from clinic_nlu.evaluation import (
 
 MINILM = "clinic_nlu.minilm.MiniLMFeaturizer"
 TRIAGE = "clinic_nlu.triage_classifier.TriageClassifier"
+SENTENCE_LR = "clinic_nlu.intent_classifier.SentenceLogisticClassifier"
 
 
 def _without_minilm(config: dict) -> dict:
@@ -68,7 +69,7 @@ def nlu_only(config: dict) -> dict:
 
 def _diet(epochs: int) -> Callable[[dict], dict]:
     def variant(config: dict) -> dict:
-        config = nlu_only(_with_minilm(config))
+        config = nlu_only(_with_minilm(_with_diet(config)))
         for component in config["pipeline"]:
             if component["name"] == "DIETClassifier":
                 component["epochs"] = epochs
@@ -81,13 +82,36 @@ def _logreg(config: dict) -> dict:
     config = nlu_only(_with_minilm(config))
     config["pipeline"] = [
         {"name": "LogisticRegressionClassifier", "max_iter": 1000, "random_state": 2026}
-        if c["name"] == "DIETClassifier" else c
+        if c["name"] in ("DIETClassifier", SENTENCE_LR) else c
+        for c in config["pipeline"]
+    ]  # fmt: skip
+    return config
+
+
+def _sentence_lr(config: dict) -> dict:
+    config = nlu_only(_with_minilm(config))
+    config["pipeline"] = [
+        {"name": SENTENCE_LR, "C": 4.0, "sparse_weight": 0.6, "random_seed": 2026}
+        if c["name"] in ("DIETClassifier", SENTENCE_LR) else c
+        for c in config["pipeline"]
+    ]  # fmt: skip
+    return config
+
+
+def _with_diet(config: dict) -> dict:
+    """The pipeline with DIET (one transformer layer) as its intent classifier."""
+    config = copy.deepcopy(config)
+    config["pipeline"] = [
+        {"name": "DIETClassifier", "epochs": 60, "number_of_transformer_layers": 1,
+         "entity_recognition": False, "constrain_similarities": True, "random_seed": 2026}
+        if c["name"] == SENTENCE_LR else c
         for c in config["pipeline"]
     ]  # fmt: skip
     return config
 
 
 VARIANTS: dict[str, Callable[[dict], dict]] = {
+    "sentence_lr": _sentence_lr,
     "diet": _diet(60),
     "diet_early": _diet(20),
     "logreg": _logreg,
@@ -112,14 +136,16 @@ def train_nlu(
 
 def markdown(results: dict) -> str:
     lines = [
-        "| pipeline | training (s) | threshold (calibrated) | test accuracy | test wrong topic "
-        "| test fallback | yardstick right topic | yardstick wrong topic | yardstick fallback |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| pipeline | training (s) | test accuracy, no fallback | threshold (calibrated) "
+        "| test accuracy | test wrong topic | test fallback | yardstick right topic "
+        "| yardstick wrong topic | yardstick fallback |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, result in results.items():
         test, yard = result["test"], result["yardstick"]
         lines.append(
-            f"| {name} | {result['training_seconds']:.0f} | {test['threshold']:.2f} | "
+            f"| {name} | {result['training_seconds']:.0f} | "
+            f"{result['test_no_fallback']['intent_accuracy']:.3f} | {test['threshold']:.2f} | "
             f"{test['intent_accuracy']:.3f} | {test['wrong_answer_rate']:.3f} | "
             f"{test['fallback_rate']:.3f} | {yard['right']:.3f} | {yard['wrong']:.3f} | "
             f"{yard['fallback']:.3f} |"
@@ -136,11 +162,13 @@ def run_variant(name: str, base: dict, work: Path, ambiguity: float, args) -> di
     calibration = predict(model, read_labelled(args.calibration))
     chosen = calibrate(sweep(calibration, topics, ambiguity), args.target_wrong)
     threshold = chosen["threshold"]
-    test = metrics(predict(model, read_labelled(args.test)), topics, threshold, ambiguity)
+    test_predictions = predict(model, read_labelled(args.test))
+    test = metrics(test_predictions, topics, threshold, ambiguity)
+    test_no_fallback = metrics(test_predictions, topics, 0.0, 0.0)
     yardstick = yardstick_topics(model, args.yardstick, topics, threshold, ambiguity)
     logging.disable(logging.NOTSET)
     return {"training_seconds": seconds, "calibration": chosen, "test": test,
-            "yardstick": yardstick}  # fmt: skip
+            "test_no_fallback": test_no_fallback, "yardstick": yardstick}  # fmt: skip
 
 
 def main() -> None:
@@ -149,9 +177,10 @@ def main() -> None:
     parser.add_argument("--test", type=Path, default=Path("tests/nlu/real_test.yml"))
     parser.add_argument("--yardstick", type=Path, default=Path("../shared/eval/realworld-dev.json"))
     parser.add_argument("--config", type=Path, default=Path("config.yml"))
-    parser.add_argument("--target-wrong", type=float, default=0.02)
+    parser.add_argument("--target-wrong", type=float, default=0.03)
     all_variants = [*VARIANTS, *(f"{v}_patients" for v in VARIANTS)]
-    parser.add_argument("--variants", nargs="+", default=["diet", "diet_early", "logreg"],
+    parser.add_argument("--variants", nargs="+",
+                        default=["sentence_lr", "diet", "diet_early", "logreg"],
                         choices=all_variants)  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path("build/compare"))
     parser.add_argument("--out", type=Path, required=True)

@@ -224,8 +224,8 @@ def main() -> None:
     parser.add_argument("data", type=Path)
     parser.add_argument("--answers", type=Path, default=Path("data/answers"))
     parser.add_argument("--config", type=Path, default=Path("config.yml"))
-    # Calibrated to 2% so unseen messages keep a margin under the 3% target.
-    parser.add_argument("--target-wrong", type=float, default=0.02)
+    # The wrong-topic target of the understanding issue.
+    parser.add_argument("--target-wrong", type=float, default=0.03)
     parser.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.txt")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
