@@ -36,6 +36,7 @@ from clinic_assistant.contract import TRIAGE_LEVELS
 
 UNSEEN_TRIAGE = Path("tests/triage/unseen.jsonl")
 NLU_TEST = Path("tests/nlu/real_test.yml")
+NLU_CALIBRATION = Path("tests/nlu/real_calibration.yml")
 YARDSTICK = Path("../shared/eval")
 # Intents whose reply topic is decided by the action server, not a curated answer's topic.
 SPECIAL_TOPICS = {
@@ -206,6 +207,14 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def diagnose(rasa_url: str, root: Path) -> dict:
+    """The calibration split through the running product: where to look when a figure is off
+    (the frozen test split is only ever reported, never read for this)."""
+    webhook = f"{rasa_url}/webhooks/rest/webhook"
+    split = read_nlu_split(root / NLU_CALIBRATION)
+    return nlu_report(webhook, split, root / "data" / "answers")
+
+
 def evaluate(rasa_url: str, root: Path) -> dict:
     webhook = f"{rasa_url}/webhooks/rest/webhook"
     return {
@@ -225,9 +234,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running assistant's Rasa URL; else one is started")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "evaluate")
+    parser.add_argument(
+        "--diagnose", action="store_true", help="the calibration split only, every reply kept"
+    )
     args = parser.parse_args()
+    run = diagnose if args.diagnose else evaluate
+    if args.diagnose:
+        args.out = args.out.with_name("diagnose")
     if args.url:
-        report = evaluate(args.url, PROJECT_ROOT)
+        report = run(args.url, PROJECT_ROOT)
     else:
         model = train(RasaEnvironment(PROJECT_ROOT))
         with tempfile.TemporaryDirectory(prefix="clinic-evaluate-") as temp:
@@ -246,11 +261,14 @@ def main() -> None:
             stack = Stack(config, Supervisor(log_file=directory / "stack.log"))
             stack.start()
             try:
-                report = evaluate(config.rasa_url, PROJECT_ROOT)
+                report = run(config.rasa_url, PROJECT_ROOT)
             finally:
                 stack.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    if args.diagnose:
+        print(json.dumps({k: v for k, v in report.items() if k != "rows"}, indent=1))
+        return
     text = markdown(report)
     args.out.with_suffix(".md").write_text(text + "\n")
     print(text)

@@ -5,8 +5,9 @@ message sounds from its sentence embedding and sends its opinion with the parse.
 what they recognised; the classifier knows wording the rules never saw. The turn's level is
 the higher of the two, except where the rules had a reason to stand down that an embedding
 cannot see: the symptom was denied, is over, was asked about in general or happened to someone
-else in the past; or the message is a plain information question or only speaks of feelings.
-There the opinion counts only when it is confident. The rules themselves never lower their own
+else in the past; or the message names no symptom the rules know and the NLU model did not take
+it for a symptom report (a question, a complaint, feelings). There the opinion counts only when
+it is confident. The rules themselves never lower their own
 emergency signs told in the present.
 """
 
@@ -23,8 +24,7 @@ from clinic_assistant.triage.engine import Assessment, Finding
 # Fixed by design, not fitted on any test set: the classifier's own thresholds are chosen
 # for recall, so where the rules have a reason to disagree it must be close to certain.
 CONFIDENT = 0.9
-# Intents whose messages ask for information: a learned alarm there needs confidence.
-QUESTION_PREFIX = "ask_"
+SYMPTOM_INTENT = "report_symptom"
 REASONS = {
     "emergency": "symptoms that can be a sign of an emergency",
     "contact_team_today": "symptoms that should be checked today",
@@ -51,10 +51,13 @@ def with_second_opinion(
     rules_level = max(signs, key=_rank, default="none")
     if _rank(level) <= _rank(rules_level):
         return assessment
+    # The opinion counts in full for what reads as a report of symptoms: the rules found a sign,
+    # or the NLU model took the message for a symptom report.
+    reads_as_report = bool(signs) or intent == SYMPTOM_INTENT
     needs_confidence = (
         assessment.set_aside
         or assessment.symptoms_denied
-        or (intent.startswith(QUESTION_PREFIX) and not assessment.symptoms_named)
+        or not reads_as_report
         or (assessment.feelings and not assessment.symptoms_named)
     )
     if needs_confidence and _at_or_above(opinion.get("probabilities", {}), level) < CONFIDENT:

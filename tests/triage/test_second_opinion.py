@@ -13,12 +13,24 @@ def opinion(level: str, probability: float) -> dict:
                                               for lv in levels}}  # fmt: skip
 
 
-def test_raises_a_description_the_rules_have_no_words_for(triage_engine: TriageEngine) -> None:
+def test_raises_a_symptom_report_the_rules_have_no_words_for(triage_engine: TriageEngine) -> None:
     text = "everything went swimmy and I had to sit on the bathroom floor"
     assert triage_engine.assess(text).level == "none"
-    raised = with_second_opinion(triage_engine.assess(text), opinion("emergency", 0.6))
+    raised = with_second_opinion(
+        triage_engine.assess(text), opinion("emergency", 0.6), "report_symptom"
+    )
     assert raised.level == "emergency"
     assert raised.reason == "symptoms that can be a sign of an emergency"
+
+
+def test_a_message_that_reads_as_no_report_needs_a_confident_opinion(
+    triage_engine: TriageEngine,
+) -> None:
+    complaint = triage_engine.assess("nobody explained anything, totally unacceptable")
+    assert with_second_opinion(complaint, opinion("emergency", 0.6), "complain").level == "none"
+    assert with_second_opinion(complaint, opinion("emergency", 0.95), "complain").level == (
+        "emergency"
+    )
 
 
 def test_never_lowers_what_the_rules_found(triage_engine: TriageEngine) -> None:
