@@ -6,18 +6,20 @@ from clinic_assistant.triage import TriageEngine
 from clinic_assistant.triage.second_opinion import CONFIDENT, with_second_opinion
 
 
+UNSURE = CONFIDENT - 0.2
+SURE = CONFIDENT + 0.05
+
+
 def opinion(level: str, probability: float) -> dict:
-    rest = (1 - probability) / 3
-    levels = ("none", "routine_followup", "contact_team_today", "emergency")
-    return {"level": level, "probabilities": {lv: probability if lv == level else rest
-                                              for lv in levels}}  # fmt: skip
+    """The opinion ``level`` with ``probability``; the rest of the mass on level none."""
+    return {"level": level, "probabilities": {level: probability, "none": 1 - probability}}
 
 
 def test_raises_a_symptom_report_the_rules_have_no_words_for(triage_engine: TriageEngine) -> None:
     text = "everything went swimmy and I had to sit on the bathroom floor"
     assert triage_engine.assess(text).level == "none"
     raised = with_second_opinion(
-        triage_engine.assess(text), opinion("emergency", 0.6), "report_symptom"
+        triage_engine.assess(text), opinion("emergency", UNSURE), "report_symptom"
     )
     assert raised.level == "emergency"
     assert raised.reason == "symptoms that can be a sign of an emergency"
@@ -27,8 +29,8 @@ def test_a_message_that_reads_as_no_report_needs_a_confident_opinion(
     triage_engine: TriageEngine,
 ) -> None:
     complaint = triage_engine.assess("nobody explained anything, totally unacceptable")
-    assert with_second_opinion(complaint, opinion("emergency", 0.6), "complain").level == "none"
-    assert with_second_opinion(complaint, opinion("emergency", 0.95), "complain").level == (
+    assert with_second_opinion(complaint, opinion("emergency", UNSURE), "complain").level == "none"
+    assert with_second_opinion(complaint, opinion("emergency", SURE), "complain").level == (
         "emergency"
     )
 
@@ -40,24 +42,22 @@ def test_never_lowers_what_the_rules_found(triage_engine: TriageEngine) -> None:
 
 def test_a_denied_sign_needs_a_confident_opinion(triage_engine: TriageEngine) -> None:
     text = "no fever, no redness, just asking about fat grafting"
-    unsure = with_second_opinion(triage_engine.assess(text), opinion("contact_team_today", 0.7))
-    sure = with_second_opinion(
-        triage_engine.assess(text), opinion("contact_team_today", CONFIDENT + 0.01)
-    )
+    unsure = with_second_opinion(triage_engine.assess(text), opinion("contact_team_today", UNSURE))
+    sure = with_second_opinion(triage_engine.assess(text), opinion("contact_team_today", SURE))
     assert unsure.level == "none"
     assert sure.level == "contact_team_today"
 
 
 def test_a_plain_question_needs_a_confident_opinion(triage_engine: TriageEngine) -> None:
     question = triage_engine.assess("how long does a TAP flap take to heal?")
-    assert with_second_opinion(question, opinion("routine_followup", 0.6), "ask_flap").level == (
+    assert with_second_opinion(question, opinion("routine_followup", UNSURE), "ask_flap").level == (
         "none"
     )
 
 
 def test_feelings_alone_need_a_confident_opinion(triage_engine: TriageEngine) -> None:
     scared = triage_engine.assess("I'm so scared I can't think straight")
-    assert with_second_opinion(scared, opinion("contact_team_today", 0.6)).level == "none"
+    assert with_second_opinion(scared, opinion("contact_team_today", UNSURE)).level == "none"
 
 
 def test_no_opinion_changes_nothing(triage_engine: TriageEngine) -> None:
