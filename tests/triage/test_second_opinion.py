@@ -5,7 +5,6 @@ from __future__ import annotations
 from clinic_assistant.triage import TriageEngine
 from clinic_assistant.triage.second_opinion import CONFIDENT, with_second_opinion
 
-
 UNSURE = CONFIDENT - 0.2
 SURE = CONFIDENT + 0.05
 
