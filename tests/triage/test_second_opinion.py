@@ -63,3 +63,12 @@ def test_no_opinion_changes_nothing(triage_engine: TriageEngine) -> None:
     assessment = triage_engine.assess("the drain tube fell out")
     assert with_second_opinion(assessment, None) == assessment
     assert with_second_opinion(assessment, {"level": "bogus"}) == assessment
+
+
+def test_never_adds_a_routine_flag_to_a_message_that_reads_as_no_report(
+    triage_engine: TriageEngine,
+) -> None:
+    question = triage_engine.assess("is that permanent?")
+    assert with_second_opinion(question, opinion("routine_followup", 0.99), "ask_risks").level == (
+        "none"
+    )
