@@ -300,7 +300,9 @@ class _Composer:
             self._also_answer(draft)
         elif kind == "fallback":
             if symptoms.level == "none" and not callback and ongoing is None:
-                self._offer_topics(draft)
+                # Not sure of the intent, but the message names a procedure: answer about it
+                # ("just asking about fat grafting") rather than offer topics.
+                self._about_named_procedure(draft) or self._offer_topics(draft)
             elif symptoms.level != "none":
                 self._also_answer(draft)
         elif not (draft.answers and turn.intent in CONVERSATIONAL):
@@ -420,13 +422,25 @@ class _Composer:
             general = self.answers.about_procedure(procedure)
             if general:
                 break
-        if general is None and turn.intent not in {"ask_personal_decision", "request_nurse"}:
+        if general is None and turn.intent not in {
+            "ask_personal_decision",
+            "request_nurse",
+            "nlu_fallback",
+        }:
             general = self.answers.answer_for(turn.intent, (), turn.text)
         for (entity, value), intent in ENTITY_INTENTS.items():
             if general is None and value in turn.entity_values(entity):
                 general = self.answers.answer_for(intent, (), turn.text)
         if general is not None and general.topic not in ("greeting_smalltalk", "out_of_scope"):
             draft.add(general)
+
+    def _about_named_procedure(self, draft: _Draft) -> bool:
+        for procedure in self.turn.entity_values("procedure"):
+            answer = self.answers.about_procedure(procedure)
+            if answer is not None:
+                draft.add(answer)
+                return True
+        return False
 
     def _symptom(self, draft: _Draft, unclear: bool) -> None:
         if draft.answers or self.assessment.symptoms_denied:
