@@ -435,9 +435,13 @@ class _Composer:
             draft.add(general)
 
     def _about_named_procedure(self, draft: _Draft) -> bool:
+        """Answer about the procedure the message names, when the model's best guess below
+        the threshold is that procedure's topic too: two signals that agree."""
+        guesses = [name for name, _ in self.turn.intent_ranking if name != "nlu_fallback"]
+        guess = self.answers.answer_for(guesses[0]) if guesses else None
         for procedure in self.turn.entity_values("procedure"):
             answer = self.answers.about_procedure(procedure)
-            if answer is not None:
+            if answer is not None and guess is not None and guess.topic == answer.topic:
                 draft.add(answer)
                 return True
         return False
