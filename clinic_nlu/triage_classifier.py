@@ -201,7 +201,11 @@ class TriageClassifier(GraphComponent):
     ) -> TriageClassifier:
         with model_storage.read_from(resource) as directory:
             weights = json.loads((directory / WEIGHTS_FILE).read_text())
-        return cls(config, model_storage, resource, weights)
+        classifier = cls(config, model_storage, resource, weights)
+        # Load and compile the encoder with the model, not on the first patient's message:
+        # that took seconds, long enough under load for a proxy to give up on the server.
+        classifier.encoder.encode(["warm up"])
+        return classifier
 
     def opinion(self, text: str) -> dict[str, Any]:
         assert self.weights is not None
