@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from clinic_assistant.contract import TRIAGE_LEVELS
-from clinic_assistant.triage.engine import Assessment, Finding
+from clinic_assistant.triage.engine import Assessment, Finding, rank
 
 # Probability (of the level or above) at which the opinion overrules the rules' context.
 # Chosen on the patient corpus's calibration split, follow-ups included (never the frozen sets
@@ -34,12 +34,8 @@ REASONS = {
 }
 
 
-def _rank(level: str) -> int:
-    return TRIAGE_LEVELS.index(level)
-
-
 def _at_or_above(probabilities: Mapping[str, float], level: str) -> float:
-    return sum(float(probabilities.get(lv, 0.0)) for lv in TRIAGE_LEVELS[_rank(level) :])
+    return sum(float(probabilities.get(lv, 0.0)) for lv in TRIAGE_LEVELS[rank(level) :])
 
 
 def with_second_opinion(
@@ -50,8 +46,8 @@ def with_second_opinion(
         return assessment
     level = str(opinion["level"])
     signs = [f.effective_level for f in assessment.findings if f.level != "none"]
-    rules_level = max(signs, key=_rank, default="none")
-    if _rank(level) <= _rank(rules_level):
+    rules_level = max(signs, key=rank, default="none")
+    if rank(level) <= rank(rules_level):
         return assessment
     # The opinion counts in full for what reads as a report of symptoms: the rules found a sign,
     # or the NLU model took the message for a symptom report.
@@ -71,7 +67,7 @@ def with_second_opinion(
     finding = Finding(sign="second_opinion", level=level, reason=REASONS[level])
     return replace(
         assessment,
-        level=max(assessment.level, level, key=_rank),
-        reason=REASONS[level] if _rank(level) >= _rank(assessment.level) else assessment.reason,
+        level=max(assessment.level, level, key=rank),
+        reason=REASONS[level] if rank(level) >= rank(assessment.level) else assessment.reason,
         findings=(*assessment.findings, finding),
     )
