@@ -190,6 +190,20 @@ class StaffSession(Base):
     staff: Mapped[StaffMember] = relationship()
 
 
+class LoginFailures(Base):
+    """Recent failed sign-ins of one address or one username (``address:...``, ``account:...``).
+
+    Counted per key, whether or not the account exists, so that an unknown username is slowed
+    exactly like a real one; each failure adds to the delay of the next attempt instead of
+    locking the account (clinic_assistant.web.throttle)."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEvent(Base):
     """Something a staff member changed: who, what, when, from where."""
 

@@ -1,30 +1,39 @@
 """Staff accounts, passwords, sessions and CSRF tokens.
 
-Passwords are hashed with Argon2id. A session is a random token in an HttpOnly cookie; only its
-SHA-256 is stored, so a copy of the database does not sign anyone in. Sessions end after a
-period of inactivity. Every form carries the session's CSRF token. Repeated failed logins lock
-the account for a while, and each failure is slowed down.
+Passwords are hashed with Argon2id and must be hard to guess by zxcvbn's estimate. A session is
+a random token in an HttpOnly cookie; only its SHA-256 is stored, so a copy of the database does
+not sign anyone in. Signing in replaces the browser's previous session token. Sessions end after
+a period of inactivity. Every form carries the session's CSRF token. Failed sign-ins slow the
+next attempts of the same address and username (clinic_assistant.web.throttle); no account is
+ever locked by them.
+
+Signing in is three steps so that nothing slow happens inside a database transaction (on
+SQLite, one at a time per process): ``begin_sign_in`` counts the attempt and reads the stored
+hash, the caller waits the throttle's delay and verifies the password outside any transaction
+(``verify_password``), and ``finish_sign_in`` records the outcome.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from clinic_assistant.db.models import STAFF_ROLES, AuditEvent, StaffMember, StaffSession, utcnow
 from clinic_assistant.db.repositories import AuditRepository, SessionRepository, StaffRepository
+from clinic_assistant.web.throttle import LoginThrottle
 
-MAX_FAILED_LOGINS = 5
-LOCK_DURATION = timedelta(minutes=15)
-FAILED_LOGIN_DELAY = 0.5  # seconds, on every failure
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1000  # hashing a megabyte of "password" is a denial of service
+# zxcvbn's score: 3 is "safely unguessable" (about 10^10 guesses), what an online service needs.
+MIN_PASSWORD_SCORE = 3
 _hasher = PasswordHasher()
 
 
@@ -51,10 +60,47 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def hash_password(password: str) -> str:
+def check_password_strength(password: str, personal: tuple[str, ...] = ()) -> None:
+    """Refuse a password that is short, common, a pattern, or made of the account's own names."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
+    words = [part for text in personal for part in (text, *text.replace(".", " ").split())]
+    estimate = zxcvbn(password, user_inputs=[w for w in words if w])
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        advice = estimate["feedback"]["warning"] or "It would be easy to guess."
+        raise AccountError(
+            f"That password is too easy to guess. {advice} Use three or four unrelated words."
+        )
+
+
+def hash_password(password: str, personal: tuple[str, ...] = ()) -> str:
+    check_password_strength(password, personal)
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash checked for unknown usernames, so they take as long to refuse as real ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Argon2 verification (slow on purpose): call it outside any database transaction."""
+    try:
+        _hasher.verify(stored_hash or _dummy_hash(), password[:MAX_PASSWORD_LENGTH])
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return stored_hash is not None
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What ``begin_sign_in`` found: how long to wait, and the hash to verify (None: no user)."""
+
+    delay: float
+    stored_hash: str | None
 
 
 def _as_aware(moment: datetime | None) -> datetime | None:
@@ -83,21 +129,26 @@ class Accounts:
         self.inactivity = inactivity
 
     # ------------------------------------------------------------------ signing in
-    def sign_in(self, username: str, password: str, address: str) -> tuple[str, StaffMember]:
-        """Check the password; return a new session token. Raises AccountError."""
+    def begin_sign_in(self, username: str, address: str) -> SignInAttempt:
+        """Count the attempt; the caller waits ``delay`` and verifies, outside this unit of work."""
+        delay = LoginThrottle(self.session).before_attempt(address, username)
         member = self.staff.by_username(username)
-        now = utcnow()
-        if (
-            member is not None
-            and _as_aware(member.locked_until)
-            and (_as_aware(member.locked_until) > now)
-        ):
-            audit(self.session, member.username, "login_locked", address=address)
-            raise AccountError("Too many failed attempts. Try again in 15 minutes.")
-        if member is None or not member.active or not self._verify(member, password):
-            self._failed(member, username, address)
+        stored = member.password_hash if member is not None and member.active else None
+        return SignInAttempt(delay, stored)
+
+    def finish_sign_in(self, username: str, password: str, verified: bool, address: str,
+                       replaced_token: str | None = None) -> tuple[str, StaffMember]:  # fmt: skip
+        """Record the outcome; return a new session token. Raises AccountError on failure."""
+        member = self.staff.by_username(username)
+        if not verified or member is None or not member.active:
+            audit(self.session, username.strip().lower()[:80], "login_failed", address=address)
             raise AccountError("The username or password is not right.")
-        member.failed_logins, member.locked_until, member.last_login_at = 0, None, now
+        LoginThrottle(self.session).succeeded(address, username)
+        if _hasher.check_needs_rehash(member.password_hash):
+            member.password_hash = _hasher.hash(password)
+        member.last_login_at = utcnow()
+        # A token the browser had before signing in (someone else's, or planted) stops working.
+        self.sign_out(replaced_token, quietly=True)
         token = secrets.token_urlsafe(32)
         self.sessions.add(
             StaffSession(
@@ -108,25 +159,6 @@ class Accounts:
         )
         audit(self.session, member.username, "login", address=address)
         return token, member
-
-    def _verify(self, member: StaffMember, password: str) -> bool:
-        try:
-            _hasher.verify(member.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-        if _hasher.check_needs_rehash(member.password_hash):
-            member.password_hash = _hasher.hash(password)
-        return True
-
-    def _failed(self, member: StaffMember | None, username: str, address: str) -> None:
-        if member is not None:
-            member.failed_logins += 1
-            if member.failed_logins >= MAX_FAILED_LOGINS:
-                member.locked_until = utcnow() + LOCK_DURATION
-                audit(self.session, member.username, "account_locked", address=address)
-        audit(self.session, username.strip().lower()[:80], "login_failed", address=address)
-        # Slow down guessing; the same delay whether or not the account exists.
-        time.sleep(FAILED_LOGIN_DELAY)
 
     def current(self, token: str | None) -> StaffContext | None:
         """The staff member of a session token, if it is valid and recently used."""
@@ -146,9 +178,10 @@ class Accounts:
         return StaffContext(member.id, member.username, member.display_name, member.role,
                             staff_session.csrf_token)  # fmt: skip
 
-    def sign_out(self, token: str | None) -> None:
+    def sign_out(self, token: str | None, quietly: bool = False) -> None:
         if token and (staff_session := self.sessions.by_token_hash(hash_token(token))):
-            audit(self.session, staff_session.staff.username, "logout")
+            if not quietly:
+                audit(self.session, staff_session.staff.username, "logout")
             self.sessions.delete(staff_session)
 
     # ------------------------------------------------------------------ managing accounts
@@ -162,7 +195,8 @@ class Accounts:
             raise AccountError(f"There is already an account called {username}.")
         member = StaffMember(
             username=username, display_name=display_name.strip() or username, role=role,
-            password_hash=hash_password(password), active=True, failed_logins=0,
+            password_hash=hash_password(password, (username, display_name)), active=True,
+            failed_logins=0,
         )  # fmt: skip
         self.staff.add(member)
         self.session.flush()
@@ -182,12 +216,9 @@ class Accounts:
         member.active = active
         if not active:
             self.sessions.delete_for_staff(member.id)
-        else:
-            member.failed_logins, member.locked_until = 0, None
 
     def set_password(self, member: StaffMember, password: str) -> None:
-        member.password_hash = hash_password(password)
-        member.failed_logins, member.locked_until = 0, None
+        member.password_hash = hash_password(password, (member.username, member.display_name))
         self.sessions.delete_for_staff(member.id)
 
     def _keep_an_admin(self) -> None:

@@ -13,7 +13,7 @@ from clinic_assistant.answers.catalogue import Catalogue
 from clinic_assistant.answers.seeding import seed_catalogue
 from clinic_assistant.db import Database
 from clinic_assistant.settings import Settings
-from clinic_assistant.web import security
+from clinic_assistant.web import throttle
 from clinic_assistant.web.app import create_app
 from clinic_assistant.web.security import Accounts
 
@@ -22,8 +22,8 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(autouse=True)
 def no_login_delay(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Failed logins are slowed in production; tests need not wait for it."""
-    monkeypatch.setattr(security, "FAILED_LOGIN_DELAY", 0)
+    """Failed logins slow the next attempts in production; tests need not wait for it."""
+    monkeypatch.setattr(throttle, "BASE_DELAY", 0)
 
 
 @pytest.fixture
@@ -51,6 +51,7 @@ def csrf_of(html: str) -> str:
 
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD):
+    """Open the login form and submit it (the form's CSRF cookie is kept by ``client``)."""
     form = client.get("/console/login")
     return client.post(
         "/console/login",

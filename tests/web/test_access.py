@@ -1,4 +1,4 @@
-"""Accounts and access: login, sessions, CSRF, roles, lockout, audit."""
+"""Accounts and access: login, sessions, CSRF, roles, audit (throttling: test_sign_in.py)."""
 
 from __future__ import annotations
 
@@ -47,14 +47,6 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
     assert response.status_code == 401
     assert "username or password is not right" in response.text
     assert sign_in(client, "nobody", "whatever password").status_code == 401
-
-
-def test_repeated_failed_logins_lock_the_account(client: TestClient) -> None:
-    for _ in range(5):
-        sign_in(client, "nina.nurse", "wrong password!")
-    locked = sign_in(client, "nina.nurse")
-    assert locked.status_code == 401
-    assert "Too many failed attempts" in locked.text
 
 
 def test_the_login_form_needs_its_csrf_token(client: TestClient) -> None:

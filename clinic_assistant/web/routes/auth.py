@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from clinic_assistant.web.context import (
     LOGIN_CSRF_COOKIE,
@@ -19,7 +21,7 @@ from clinic_assistant.web.context import (
     page,
     web,
 )
-from clinic_assistant.web.security import AccountError
+from clinic_assistant.web.security import AccountError, verify_password
 
 router = APIRouter(prefix="/console")
 
@@ -41,7 +43,7 @@ def login_form(request: Request, next: str = "/console/flags", error: str = ""):
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -51,17 +53,17 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(csrf_token, expected):
         raise BadCsrf()
-    state = web(request)
-    failure = None
-    with state.database.unit_of_work() as session:
-        # Caught inside the unit of work: a failed attempt is counted, not rolled back.
-        try:
-            token, _member = state.accounts(session).sign_in(
-                username, password, client_address(request)
-            )
-        except AccountError as error:
-            failure = error
-    if failure is not None:
+    # Async, so that the throttle's wait holds neither a worker thread nor the database: other
+    # staff's pages go on while a guesser waits. Database work and Argon2 run in threads.
+    state, address = web(request), client_address(request)
+    attempt = await run_in_threadpool(_begin, state, username, address)
+    await asyncio.sleep(attempt.delay)
+    verified = await run_in_threadpool(verify_password, attempt.stored_hash, password)
+    replaced = request.cookies.get(SESSION_COOKIE)
+    try:
+        token = await run_in_threadpool(_finish, state, username, password, verified, address,
+                                        replaced)  # fmt: skip
+    except AccountError as failure:
         response = page(request, "login.html", None, next=_safe_next(next), csrf=expected,
                         error=str(failure), username=username)  # fmt: skip
         response.status_code = 401
@@ -73,6 +75,27 @@ def login(
     )  # fmt: skip
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
     return response
+
+
+def _begin(state, username: str, address: str):
+    with state.database.unit_of_work() as session:
+        return state.accounts(session).begin_sign_in(username, address)
+
+
+def _finish(state, username: str, password: str, verified: bool, address: str,
+            replaced: str | None) -> str:  # fmt: skip
+    failure = None
+    with state.database.unit_of_work() as session:
+        # Caught inside the unit of work: the failure's audit entry is kept, not rolled back.
+        try:
+            token, _member = state.accounts(session).finish_sign_in(
+                username, password, verified, address, replaced
+            )
+        except AccountError as error:
+            failure = error
+    if failure is not None:
+        raise failure
+    return token
 
 
 @router.post("/logout")
