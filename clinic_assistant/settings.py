@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from clinic_assistant.phone_lines import parse_opening_hours, urgent_phone
 from clinic_common.redaction import KINDS, configured_kinds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,10 @@ def _non_negative_int(env: Mapping[str, str], name: str, default: int = 0) -> in
     return value
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class ClinicDetails:
     """What patients are told about how to reach people. Used in answer text placeholders."""
@@ -38,12 +44,28 @@ class ClinicDetails:
     # A crisis line for patients in despair, and how to raise a complaint (issue 13).
     crisis_line: str = "Samaritans, free, day or night, on 116 123"
     complaints: str = "ask the team for the clinic's complaints procedure (PALS in the NHS)"
+    # The number for problems that must be seen today when the day line is closed, when the
+    # day line is open ("Mon-Fri 09:00-17:00"; "" when not known: both numbers are given),
+    # and the clinic's time zone, which decides what "now" is.
+    out_of_hours_phone: str = ""
+    team_line_open: str = ""
+    timezone: str = "Europe/London"
 
-    def placeholders(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
+        parse_opening_hours(self.team_line_open)  # a typo fails at start, not with a patient
+
+    def urgent_phone(self, now: datetime | None = None) -> str:
+        """The number to ring now about a problem that must be seen today (or both)."""
+        opening = parse_opening_hours(self.team_line_open)
+        return urgent_phone(self.team_phone, self.team_hours, self.out_of_hours_phone, opening,
+                            self.timezone, now)  # fmt: skip
+
+    def placeholders(self, now: datetime | None = None) -> dict[str, str]:
         return {
             "clinic_name": self.name,
             "team_phone": self.team_phone,
             "team_hours": self.team_hours,
+            "urgent_phone": self.urgent_phone(now),
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
             "complaints": self.complaints,
@@ -96,6 +118,9 @@ class Settings:
     max_message_chars: int = 2000
     rate_per_conversation: int = 30
     rate_per_address: int = 300
+    # Hold back answers that still need a clinician's sign-off: the patient gets a short reply
+    # (their team will talk it through, and the number) and the nurses a routine flag.
+    require_clinical_approval: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +140,9 @@ class Settings:
                 emergency_number=env.get("CLINIC_EMERGENCY_NUMBER", "999"),
                 crisis_line=env.get("CLINIC_CRISIS_LINE", ClinicDetails.crisis_line),
                 complaints=env.get("CLINIC_COMPLAINTS", ClinicDetails.complaints),
+                out_of_hours_phone=env.get("CLINIC_OUT_OF_HOURS_PHONE", "").strip(),
+                team_line_open=env.get("CLINIC_TEAM_LINE_OPEN", ""),
+                timezone=env.get("CLINIC_TIMEZONE", "") or ClinicDetails.timezone,
             ),
             email=EmailSettings(
                 host=env.get("CLINIC_SMTP_HOST", ""),
@@ -142,6 +170,7 @@ class Settings:
             max_message_chars=_non_negative_int(env, "CLINIC_MAX_MESSAGE_CHARS", 2000),
             rate_per_conversation=_non_negative_int(env, "CLINIC_RATE_PER_CONVERSATION", 30),
             rate_per_address=_non_negative_int(env, "CLINIC_RATE_PER_ADDRESS", 300),
+            require_clinical_approval=_flag(env, "CLINIC_REQUIRE_CLINICAL_APPROVAL"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -158,6 +187,10 @@ class Settings:
             "CLINIC_EMERGENCY_NUMBER": self.clinic.emergency_number,
             "CLINIC_CRISIS_LINE": self.clinic.crisis_line,
             "CLINIC_COMPLAINTS": self.clinic.complaints,
+            "CLINIC_OUT_OF_HOURS_PHONE": self.clinic.out_of_hours_phone,
+            "CLINIC_TEAM_LINE_OPEN": self.clinic.team_line_open,
+            "CLINIC_TIMEZONE": self.clinic.timezone,
+            "CLINIC_REQUIRE_CLINICAL_APPROVAL": "true" if self.require_clinical_approval else "",
             "CLINIC_SMTP_HOST": self.email.host,
             "CLINIC_SMTP_PORT": str(self.email.port),
             "CLINIC_SMTP_USER": self.email.username,
