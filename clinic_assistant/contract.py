@@ -36,6 +36,11 @@ TOPICS = (
 # Ordered from least to most urgent: a higher level always wins.
 TRIAGE_LEVELS = ("none", "routine_followup", "contact_team_today", "emergency")
 
+# How far an answer's content has been checked: against its source only, or signed off by a
+# clinician. An answer that still needs clinical review carries a ``notice`` for the patient.
+REVIEW_STATUSES = ("needs_clinical_review", "source_verified", "clinically_approved")
+NEEDS_REVIEW = "needs_clinical_review"
+
 
 @dataclass(frozen=True)
 class Triage:
@@ -55,9 +60,13 @@ class SourceRef:
     publisher: str
     document: str
     title: str
+    # What the publisher is, where its name alone could mislead ("AI-generated summary
+    # written for doctors" beside "Dr.Oracle"); only present when there is something to say.
+    description: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"publisher": self.publisher, "document": self.document, "title": self.title}
+        ref = {"publisher": self.publisher, "document": self.document, "title": self.title}
+        return {**ref, "description": self.description} if self.description else ref
 
 
 def reply_custom(
@@ -66,15 +75,25 @@ def reply_custom(
     answer_id: str,
     sources: Iterable[SourceRef],
     triage: Triage,
+    review_status: str = "",
+    notice: str = "",
     **extra: Any,
 ) -> dict[str, Any]:
-    """The ``custom`` object for one reply; ``extra`` adds fields beside the fixed ones."""
+    """The ``custom`` object for one reply; ``extra`` adds fields beside the fixed ones.
+
+    ``review_status`` is the answer's (none for a system reply); ``notice`` is one sentence the
+    widget shows under the answer, given while the answer awaits a clinician's review.
+    """
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
+    if review_status and review_status not in REVIEW_STATUSES:
+        raise ValueError(f"unknown review status {review_status!r}")
     return {
         "topic": topic,
         "answer_id": answer_id,
         "sources": [source.as_dict() for source in sources],
         "triage": triage.as_dict(),
+        **({"review_status": review_status} if review_status else {}),
+        **({"notice": notice} if notice else {}),
         **extra,
     }

@@ -10,11 +10,11 @@ messages raise or update the conversation's flag, and every message carries the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from clinic_assistant.answers.service import AnswerService, AnswerView, fill_placeholders
-from clinic_assistant.contract import TRIAGE_LEVELS, Triage, reply_custom
+from clinic_assistant.contract import NEEDS_REVIEW, TRIAGE_LEVELS, Triage, reply_custom
 from clinic_assistant.db.models import TurnRecord
 from clinic_assistant.db.repositories import TurnRepository
 from clinic_assistant.flags import ALERT_LEVELS, FlagService, Urgency
@@ -97,6 +97,14 @@ ENTITY_INTENTS = {
 NURSE_REQUEST = "asked to speak to a nurse"
 DESPAIR = "distress: said they do not want to go on"
 PERSONAL_DECISION = "a question only your own team can answer"
+# Shown under an answer a clinician has not signed off yet (custom.notice).
+REVIEW_NOTICE = (
+    "A clinician has not checked this answer yet, so please talk it through with your own team."
+)
+# Said instead of such an answer when the clinic holds them back (CLINIC_REQUIRE_CLINICAL_
+# APPROVAL), with a routine flag so that a nurse follows the question up.
+HELD_ANSWER = "held_for_review"
+HELD_REASON = "asked something whose answer awaits a clinician's review"
 # A phone number: 7 or more digits, with the usual separators.
 PHONE = re.compile(r"(?<!\w)(\+?\d[\d\s().-]{5,}\d)(?!\w)")
 
@@ -195,7 +203,7 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
         flags = FlagService(session)
         ongoing = flags.ongoing_urgency(turn.sender_id) if turn.sender_id else None
         composer = _Composer(app.answer_service(session), flags, turn, assessment, stored_text,
-                             ongoing)  # fmt: skip
+                             ongoing, app.settings.require_clinical_approval)  # fmt: skip
         reply = composer.compose(kind)
         TurnRepository(session).record(turn_record(turn, reply, stored_text))
     if reply.alert:
@@ -230,7 +238,9 @@ class _Composer:
         assessment: Assessment,
         stored_text: str,
         ongoing: Urgency | None = None,
+        hold_unreviewed: bool = False,
     ) -> None:
+        self.hold_unreviewed = hold_unreviewed
         self.stored_text = stored_text
         self.ongoing = ongoing
         self.answers = answers
@@ -449,7 +459,7 @@ class _Composer:
     def _symptom(self, draft: _Draft, unclear: bool) -> None:
         if draft.answers or self.assessment.symptoms_denied:
             return
-        if unclear:
+        if unclear or not self.assessment.expected_findings:
             draft.add(self.answers.answer_for("report_symptom"))
         else:
             draft.add(self.answers.answer_for("triage_expected"))
@@ -501,6 +511,7 @@ class _Composer:
         turn = self.turn
         reply = Reply()
         reference = ""
+        triage, flag_kind = self._hold_unreviewed(draft, triage, flag_kind)
         if flag_kind is not None:
             outcome = self.flags.raise_flag(
                 conversation_id=turn.sender_id or "unknown",
@@ -515,7 +526,8 @@ class _Composer:
             # "please ring me, it's 07700 900456": on the flag just raised, or the one waiting.
             reference = reference or turn.slots["awaiting_callback"]
             self.flags.record_callback_number(reference, callback)
-        values = {"reason": triage.reason, "reference": reference or "not needed"}
+        values = {"reason": triage.reason, "reference": reference or "not needed",
+                  "common_findings": self._common_findings()}  # fmt: skip
         for answer, buttons, extra in draft.answers:
             text = fill_placeholders(answer.text, values)
             uncovered = extra.get("context", {}).get("not_covered")
@@ -526,14 +538,43 @@ class _Composer:
                 answer_id=answer.id,
                 sources=answer.sources,
                 triage=triage,
-                title=answer.title,
                 review_status=answer.review_status,
+                notice=REVIEW_NOTICE if answer.review_status == NEEDS_REVIEW else "",
+                title=answer.title,
                 **({"flag_reference": reference} if reference else {}),
                 **extra,
             )
             reply.messages.append(Message(text=text, custom=custom, buttons=buttons))
         reply.slots = self._slots(draft, wants_nurse, reference, callback)
         return reply
+
+    def _hold_unreviewed(
+        self, draft: _Draft, triage: Triage, flag_kind: str | None
+    ) -> tuple[Triage, str | None]:
+        """Where the clinic holds unreviewed answers back, say the team will talk it through
+        instead, once, and make sure a nurse sees the question (a routine flag at least)."""
+        held = self.answers.answer_for(HELD_ANSWER) if self.hold_unreviewed else None
+        unreviewed = [a for a, _, _ in draft.answers if a.review_status == NEEDS_REVIEW]
+        if held is None or not unreviewed:
+            return triage, flag_kind
+        kept, said = [], False
+        for answer, buttons, extra in draft.answers:
+            if answer.review_status != NEEDS_REVIEW:
+                kept.append((answer, buttons, extra))
+            elif not said:
+                # The topic stays what was asked about; no sources: nothing medical is said.
+                view = replace(held, topic=answer.topic, sources=())
+                kept.append((view, buttons, {**extra, "held_answer_id": answer.id}))
+                said = True
+        draft.answers = kept
+        if _rank(triage.level) < _rank("routine_followup"):
+            return Triage("routine_followup", HELD_REASON), "held_answer"
+        return triage, flag_kind
+
+    def _common_findings(self) -> str:
+        """The expected after-surgery findings the message names ("bruising and ...")."""
+        reasons = list(dict.fromkeys(f.reason for f in self.assessment.expected_findings))
+        return " and ".join(reasons) or "what you describe"
 
     def _slots(
         self, draft: _Draft, wants_nurse: bool, reference: str, callback: str

@@ -112,6 +112,7 @@ def settings(tmp_path: Path, project_root: Path, database_url: str) -> Settings:
             "CLINIC_NAME": "Riverside Breast Unit",
             "CLINIC_TEAM_PHONE": "01632 960 123",
             "CLINIC_TEAM_HOURS": "8am to 6pm on weekdays",
+            "CLINIC_OUT_OF_HOURS_PHONE": "01632 960 999",
             "CLINIC_EMERGENCY_NUMBER": "999",
         }
     )

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from clinic_assistant.contract import TOPICS
+from clinic_assistant.contract import REVIEW_STATUSES, TOPICS
 
-REVIEW_STATUSES = ("needs_clinical_review", "source_verified", "clinically_approved")
 # Topics whose answers carry no medical facts, so they need no source.
 UNSOURCED_TOPICS = ("greeting_smalltalk", "fallback", "out_of_scope")
 SOURCES_FILE = "sources.yml"
@@ -49,6 +48,11 @@ class SourceEntry:
     title: str
     audience: str
     caveats: str = ""
+    # Shown to patients beside the publisher ("AI-generated summary written for doctors").
+    description: str = ""
+    # Answers citing it need a clinician's sign-off (in the console) before they count as
+    # reviewed; the YAML can never claim that sign-off.
+    requires_clinical_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,12 @@ def _check_answer(answer: AnswerEntry, sources: dict[str, SourceEntry]) -> list[
     unknown = [key for key in answer.sources if key not in sources]
     if unknown:
         problems.append(f"unknown sources {unknown}")
+    if answer.review_status == "clinically_approved":
+        problems.append("clinically_approved is given by a clinician's sign-off in the console")
+    needing_review = [k for k in answer.sources if k in sources and
+                      sources[k].requires_clinical_review]  # fmt: skip
+    if needing_review and answer.review_status != "needs_clinical_review":
+        problems.append(f"cites {needing_review}, so it must start as needs_clinical_review")
     if not answer.sources and answer.topic not in UNSOURCED_TOPICS:
         problems.append("names no source; every medical answer must cite one")
     if not answer.intents:

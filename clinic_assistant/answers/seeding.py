@@ -48,6 +48,8 @@ def _seed_sources(session: Session, catalogue: Catalogue) -> None:
         source.title = entry.title
         source.audience = entry.audience
         source.caveats = entry.caveats
+        source.description = entry.description
+        source.requires_clinical_review = entry.requires_clinical_review
         repository.add(source)
 
 

@@ -85,7 +85,7 @@ class AnswerService:
             title=answer.title,
             text=fill_placeholders(answer.text, self.placeholders),
             sources=tuple(
-                SourceRef(publisher=s.publisher, document=s.document, title=s.title)
+                SourceRef(s.publisher, s.document, s.title, s.description)
                 for key in answer.sources
                 if (s := found.get(key)) is not None
             ),

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 REVIEW_STATUSES = ("approved", "needs_clinical_review")
@@ -30,6 +40,10 @@ class Source(Base):
     title: Mapped[str] = mapped_column(String(300))
     audience: Mapped[str] = mapped_column(String(40))
     caveats: Mapped[str] = mapped_column(Text, default="")
+    # Shown to patients beside the publisher, e.g. "AI-generated summary written for doctors".
+    description: Mapped[str] = mapped_column(String(200), default="")
+    # Answers citing it are needs_clinical_review until a clinician signs them off.
+    requires_clinical_review: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Answer(Base):
@@ -81,6 +95,11 @@ class AnswerVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # "published" versions were live at some point; a "draft" waits for an admin to publish it.
     state: Mapped[str] = mapped_column(String(20), default="published")
+    # A clinical sign-off (review status clinically_approved): the clinician who reviewed this
+    # version, the day they did, and their note. Empty for every other version.
+    approved_by: Mapped[str] = mapped_column(String(120), default="")
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    approval_note: Mapped[str] = mapped_column(Text, default="")
 
     answer: Mapped[Answer] = relationship(back_populates="versions")
 
@@ -155,7 +174,8 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-STAFF_ROLES = ("nurse", "admin")
+# Clinicians sign answers off; they see what nurses see, and the answers.
+STAFF_ROLES = ("nurse", "admin", "clinician")
 
 
 class StaffMember(Base):

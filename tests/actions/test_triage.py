@@ -60,12 +60,13 @@ def test_a_red_flag_the_model_did_not_understand_gets_the_safety_message_not_top
     assert run.custom["triage"]["level"] == "emergency"
 
 
-def test_a_same_day_problem_tells_the_patient_to_call_the_team_now(
+def test_a_same_day_problem_tells_the_patient_to_call_the_team_now_on_both_numbers(
     app_context: AppContext, run_action
 ) -> None:
+    # The day line's opening times are not set in the test settings: both numbers, with hours.
     run = run_action(ActionAssessSymptom(app_context), make_tracker("temp 38.4", "report_symptom"))
     assert run.custom["answer_id"] == "triage-contact-team-today"
-    assert "01632 960 123" in run.text and "day or night" in run.text
+    assert "01632 960 123 (8am to 6pm on weekdays) or, at other times, 01632 960 999" in run.text
     assert run.custom["triage"]["level"] == "contact_team_today"
 
 

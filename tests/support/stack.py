@@ -45,6 +45,7 @@ def stack_settings(project_root: Path, directory: Path, smtp_port: int | None = 
         "CLINIC_NAME": "Riverside Breast Unit",
         "CLINIC_TEAM_PHONE": "01632 960 123",
         "CLINIC_TEAM_HOURS": "8am to 6pm on weekdays",
+        "CLINIC_OUT_OF_HOURS_PHONE": "01632 960 999",
         "CLINIC_EMERGENCY_NUMBER": "999",
         # Every test patient comes from 127.0.0.1: only the per-conversation limit applies.
         "CLINIC_RATE_PER_ADDRESS": "0",
