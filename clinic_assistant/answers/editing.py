@@ -9,16 +9,22 @@ from __future__ import annotations
 import difflib
 import html
 from dataclasses import dataclass
+from datetime import date
 
 import textstat
 from sqlalchemy.orm import Session
 
-from clinic_assistant.answers.catalogue import REVIEW_STATUSES, UNSOURCED_TOPICS
+from clinic_assistant.answers.catalogue import UNSOURCED_TOPICS
 from clinic_assistant.answers.service import fill_placeholders
 from clinic_assistant.db.models import Answer, AnswerVersion, utcnow
 from clinic_assistant.db.repositories import AnswerRepository, SourceRepository
 
 MAX_TEXT = 2000
+APPROVED = "clinically_approved"
+# What an edit may set; clinically_approved only comes from a clinician's sign-off, and any
+# change to the text ends it (the clinician signs the new wording again).
+EDITABLE_STATUSES = ("needs_clinical_review", "source_verified")
+MAX_NOTE = 1000
 
 
 class EditError(ValueError):
@@ -32,6 +38,15 @@ class Draft:
     sources: tuple[str, ...]
     review_status: str
     reason: str
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A clinician's sign-off of the live version: who reviewed it, when, and what they noted."""
+
+    clinician: str
+    reviewed_on: date
+    note: str
 
 
 @dataclass(frozen=True)
@@ -100,11 +115,16 @@ class AnswerEditor:
             problems.append("The text must not be empty.")
         if len(draft.text) > MAX_TEXT:
             problems.append(f"The text must be at most {MAX_TEXT} characters.")
-        if draft.review_status not in REVIEW_STATUSES:
-            problems.append("Choose a review status.")
-        known = {source.key for source in self.sources.all()}
-        if set(draft.sources) - known:
+        if draft.review_status not in EDITABLE_STATUSES:
+            problems.append("Choose a review status (a clinician signs an answer off below).")
+        sources = {source.key: source for source in self.sources.all()}
+        if set(draft.sources) - set(sources):
             problems.append("Choose sources from the list.")
+        needing = [sources[k].publisher for k in draft.sources
+                   if k in sources and sources[k].requires_clinical_review]  # fmt: skip
+        if needing and draft.review_status != "needs_clinical_review":
+            problems.append(f"An answer from {', '.join(needing)} needs clinical review until a "
+                            "clinician signs it off.")  # fmt: skip
         if not draft.sources and answer.topic not in UNSOURCED_TOPICS:
             problems.append("A medical answer must cite at least one source.")
         if not draft.reason.strip():
@@ -142,9 +162,60 @@ class AnswerEditor:
         old = next((v for v in self.versions(answer_id) if v.version == to_version), None)
         if old is None:
             raise EditError(f"There is no version {to_version}.")
+        if old.review_status == APPROVED:
+            # The very wording a clinician signed: the sign-off comes back with it.
+            return self._add_published(self.answer(answer_id), old, author,
+                                       f"Reverted to version {to_version}")  # fmt: skip
         draft = Draft(old.title, old.text, tuple(old.sources), old.review_status,
                       f"Reverted to version {to_version}")  # fmt: skip
         return self.save(answer_id, draft, author, publish=True)
+
+    def approve(self, answer_id: str, sign_off: SignOff, signer: str) -> AnswerVersion:
+        """A clinician signs off the live version: a new version, same content, approved."""
+        answer = self.answer(answer_id)
+        problems = []
+        if self.pending_draft(answer_id):
+            problems.append("A draft is waiting: publish or replace it first, so that the "
+                            "sign-off is for what patients will read.")  # fmt: skip
+        if not sign_off.clinician.strip() or len(sign_off.clinician) > 120:
+            problems.append("Give the reviewing clinician's name.")
+        if sign_off.reviewed_on > date.today():
+            problems.append("The review date cannot be in the future.")
+        if not sign_off.note.strip() or len(sign_off.note) > MAX_NOTE:
+            problems.append(f"Add a note of at most {MAX_NOTE} characters on what was checked.")
+        if problems:
+            raise EditError(" ".join(problems))
+        approval = AnswerVersion(
+            answer_id=answer.id, version=0, title=answer.title, text=answer.text,
+            sources=list(answer.sources), review_status=APPROVED, author=signer, reason="",
+            approved_by=sign_off.clinician.strip(), approved_on=sign_off.reviewed_on,
+            approval_note=sign_off.note.strip(),
+        )  # fmt: skip
+        reviewed = f"{approval.approved_by} on {sign_off.reviewed_on:%Y-%m-%d}"
+        reason = f"Clinically approved by {reviewed} (version {answer.version})"
+        reason += f": {approval.approval_note}"
+        return self._add_published(answer, approval, signer, reason)
+
+    def _add_published(
+        self, answer: Answer, content: AnswerVersion, author: str, reason: str
+    ) -> AnswerVersion:
+        """A new published version with ``content``'s wording and review (and sign-off)."""
+        number = max([v.version for v in self.versions(answer.id)] + [answer.version]) + 1
+        version = AnswerVersion(
+            answer_id=answer.id, version=number, title=content.title, text=content.text,
+            sources=list(content.sources), review_status=content.review_status, author=author,
+            reason=reason, state="published", approved_by=content.approved_by,
+            approved_on=content.approved_on, approval_note=content.approval_note,
+        )  # fmt: skip
+        self.answers.add_version(version)
+        self._publish(answer, version)
+        self.session.flush()
+        return version
+
+    def sign_off_of(self, answer: Answer) -> AnswerVersion | None:
+        """The live version if a clinician signed it off."""
+        live = [v for v in self.versions(answer.id) if v.version == answer.version]
+        return live[0] if live and live[0].review_status == APPROVED else None
 
     @staticmethod
     def _publish(answer: Answer, version: AnswerVersion) -> None:

@@ -106,6 +106,14 @@ def admin(request: Request) -> StaffContext:
     return staff
 
 
+def reviewer(request: Request) -> StaffContext:
+    """Dependency: someone who may read the answers and sign them off (clinician or admin)."""
+    staff = signed_in(request)
+    if not staff.can_sign_off:
+        raise Forbidden()
+    return staff
+
+
 def check_csrf(staff: StaffContext, submitted: str | None) -> None:
     if not submitted or not secrets.compare_digest(submitted, staff.csrf_token):
         raise BadCsrf()
@@ -120,4 +128,5 @@ def page(request: Request, template: str, staff: StaffContext | None, **values: 
 # Route parameters: the signed-in staff member, an admin, and a form's CSRF token.
 Staff = Annotated[StaffContext, Depends(signed_in)]
 Admin = Annotated[StaffContext, Depends(admin)]
+Reviewer = Annotated[StaffContext, Depends(reviewer)]
 CsrfField = Annotated[str, Form(alias="csrf_token")]

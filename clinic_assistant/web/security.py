@@ -55,6 +55,11 @@ class StaffContext:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def can_sign_off(self) -> bool:
+        """Clinicians sign answers off; an admin may, acting as (or for) a named clinician."""
+        return self.role in ("admin", "clinician")
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -1,17 +1,34 @@
-"""Admins edit the curated answers: versions, drafts, diff, revert, preview."""
+"""Admins edit the curated answers (versions, drafts, diff, revert, preview); clinicians, or
+admins acting for one, sign them off."""
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import groupby
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from clinic_assistant.answers.catalogue import REVIEW_STATUSES
-from clinic_assistant.answers.editing import AnswerEditor, Draft, EditError, preview, word_diff
+from clinic_assistant.answers.editing import (
+    EDITABLE_STATUSES,
+    AnswerEditor,
+    Draft,
+    EditError,
+    SignOff,
+    preview,
+    word_diff,
+)
 from clinic_assistant.db.repositories import AnswerRepository, SourceRepository
-from clinic_assistant.web.context import Admin, CsrfField, check_csrf, client_address, page, web
+from clinic_assistant.web.context import (
+    Admin,
+    CsrfField,
+    Reviewer,
+    check_csrf,
+    client_address,
+    page,
+    web,
+)
 from clinic_assistant.web.security import audit
 
 router = APIRouter(prefix="/console")
@@ -19,16 +36,24 @@ Text = Annotated[str, Form()]
 
 
 @router.get("/answers")
-def answers(request: Request, staff: Admin):
+def answers(request: Request, staff: Reviewer):
     with web(request).database.unit_of_work() as session:
         rows = AnswerRepository(session).all()
         editor = AnswerEditor(session)
         drafts = {a.id for a in rows if editor.pending_draft(a.id)}
         by_topic = [(topic, list(group)) for topic, group in groupby(rows, key=lambda a: a.topic)]
-        return page(request, "answers.html", staff, by_topic=by_topic, drafts=drafts)
+        return page(
+            request,
+            "answers.html",
+            staff,
+            by_topic=by_topic,
+            drafts=drafts,
+            hold_unreviewed=web(request).settings.require_clinical_approval,
+        )
 
 
-def _editor_page(request, staff, answer_id: str, form: dict | None = None, error: str = ""):
+def _editor_page(request, staff, answer_id: str, form: dict | None = None, error: str = "",
+                 sign_off: dict | None = None):  # fmt: skip
     state = web(request)
     with state.database.unit_of_work() as session:
         editor = AnswerEditor(session)
@@ -44,10 +69,16 @@ def _editor_page(request, staff, answer_id: str, form: dict | None = None, error
             "review_status": current.review_status, "reason": "",
         }  # fmt: skip
         shown = preview(form["text"], state.settings.clinic.placeholders())
+        sign_off = sign_off or {
+            "clinician": staff.display_name if staff.role == "clinician" else "",
+            "reviewed_on": date.today().isoformat(),
+            "note": "",
+        }
         response = page(
             request, "answer_edit.html", staff, answer=answer, versions=list(reversed(versions)),
             draft=draft, form=form, sources=SourceRepository(session).all(),
-            statuses=REVIEW_STATUSES, preview=shown, error=error,
+            statuses=EDITABLE_STATUSES, preview=shown, error=error, sign_off=sign_off,
+            approved=editor.sign_off_of(answer),
         )  # fmt: skip
     if error:
         response.status_code = 400
@@ -64,11 +95,12 @@ async def live_preview(request: Request, staff: Admin) -> JSONResponse:
 
 
 @router.get("/answers/{answer_id}")
-def edit(request: Request, answer_id: str, staff: Admin):
+def edit(request: Request, answer_id: str, staff: Reviewer):
     return _editor_page(request, staff, answer_id)
 
 
-def _apply(request: Request, staff, answer_id: str, change, form: dict | None = None):
+def _apply(request: Request, staff, answer_id: str, change, form: dict | None = None,
+           sign_off: dict | None = None):  # fmt: skip
     """Run an edit and audit it in one unit of work, then show the answer again.
 
     ``change(editor)`` returns the audit action and detail. A missing answer is a 404; an edit
@@ -81,7 +113,7 @@ def _apply(request: Request, staff, answer_id: str, change, form: dict | None = 
     except LookupError as missing:
         raise HTTPException(404, "No such answer") from missing
     except EditError as error:
-        return _editor_page(request, staff, answer_id, form, str(error))
+        return _editor_page(request, staff, answer_id, form, str(error), sign_off)
     return RedirectResponse(f"/console/answers/{answer_id}", status_code=303)
 
 
@@ -130,8 +162,32 @@ def revert(request: Request, answer_id: str, version: int, staff: Admin,
     return _apply(request, staff, answer_id, change)
 
 
+@router.post("/answers/{answer_id}/approve")
+async def approve(request: Request, answer_id: str, staff: Reviewer):
+    """A clinical sign-off of the live version: name, date and note, in the versions and audit."""
+    form = await request.form()
+    check_csrf(staff, form.get("csrf_token"))
+    values = {name: str(form.get(name, "")) for name in ("clinician", "reviewed_on", "note")}
+    acting = staff.role == "admin"
+
+    def change(editor: AnswerEditor) -> tuple[str, str]:
+        if acting and form.get("acting_as_clinician") != "yes":
+            raise EditError("As an admin, confirm that you sign for the named clinician.")
+        try:
+            reviewed_on = date.fromisoformat(values["reviewed_on"])
+        except ValueError:
+            raise EditError("Give the review date as a date.") from None
+        sign_off = SignOff(values["clinician"], reviewed_on, values["note"])
+        version = editor.approve(answer_id, sign_off, staff.username)
+        who = f"{staff.username}, admin acting for the clinician" if acting else staff.username
+        return ("answer_clinically_approved",
+                f"version {version.version}: {version.reason} (signed in as {who})")  # fmt: skip
+
+    return _apply(request, staff, answer_id, change, sign_off=values)
+
+
 @router.get("/answers/{answer_id}/diff")
-def diff(request: Request, answer_id: str, staff: Admin, old: int = 0, new: int = 0):
+def diff(request: Request, answer_id: str, staff: Reviewer, old: int = 0, new: int = 0):
     with web(request).database.unit_of_work() as session:
         versions = {v.version: v for v in AnswerEditor(session).versions(answer_id)}
         if old not in versions or new not in versions:
