@@ -52,7 +52,7 @@ def test_an_admin_edits_an_answer_and_the_next_patient_reply_shows_the_new_text(
         reply = chat.say("can I have an implant?")
         assert reply[0]["text"] == new_text
     finally:
-        page.get_by_role("row", name="1 published seed").get_by_role(
+        page.get_by_role("row", name="1 published source verified seed").get_by_role(
             "button", name="Revert to this").click()  # fmt: skip
         expect(page.get_by_text("Reverted to version 1")).to_be_visible()
     assert chat.say("can I have an implant?")[0]["text"] != new_text
@@ -87,3 +87,27 @@ def test_insights_draw_their_charts_from_the_shipped_chart_library(
     sign_in(page, staff_accounts["nurse"], "/console/insights")
     page.wait_for_function("() => typeof Chart !== 'undefined'")
     assert page.evaluate("() => Chart.getChart(document.getElementById('per-day')) !== undefined")
+
+
+def test_an_admin_signs_off_an_answer_for_a_clinician_and_the_patient_notice_goes(
+    page: Page, staff_accounts, chat: Chat
+) -> None:
+    question = "what if the recurrence is inflammatory and can't be removed?"
+    before = chat.say(question)[-1]["custom"]
+    assert (before["answer_id"], before["review_status"]) == (
+        "recurrence-advanced", "needs_clinical_review")  # fmt: skip
+    sign_in(page, staff_accounts["admin"], "/console/answers/recurrence-advanced")
+    page.get_by_label("Reviewing clinician's name").fill("Dr Cara Clinician")
+    page.get_by_label("What you checked").fill("Matches the source; fits our pathway.")
+    page.get_by_label("I sign this for the clinician named above").check()
+    page.get_by_role("button", name="Approve clinically").click()
+    expect(page.locator(".approved")).to_contain_text("clinically approved by Dr Cara Clinician")
+    expect(page.locator("table.list")).to_contain_text("clinically approved: Dr Cara Clinician")
+    # A new patient: the same question twice in one conversation gets the topic's next answer.
+    after = Chat(chat.config, sender=f"{chat.sender}-after").say(question)[-1]["custom"]
+    assert after["answer_id"] == "recurrence-advanced"
+    assert after["review_status"] == "clinically_approved" and "notice" not in after
+    page.goto("/console/audit")
+    expect(
+        page.get_by_role("row").filter(has_text="answer clinically approved").first
+    ).to_contain_text("Dr Cara Clinician")

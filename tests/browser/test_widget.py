@@ -61,14 +61,43 @@ def test_reporting_chest_pain_shows_the_emergency_banner_with_the_number(page: P
     expect(bot_messages(page).nth(1)).to_have_class("msg bot alert")
 
 
-def test_a_same_day_problem_shows_the_team_number_as_a_phone_link(page: Page) -> None:
+def test_a_same_day_problem_shows_the_day_and_out_of_hours_numbers_as_phone_links(
+    page: Page,
+) -> None:
     open_widget(page)
     send(page, "my temperature is 38.6")
     banner = page.get_by_role("alert")
-    expect(banner).to_contain_text("Call your surgical team now, day or night")
+    expect(banner).to_contain_text("Call your surgical team now: 01632 960 123, or out of hours")
     expect(banner.get_by_role("link", name="01632 960 123")).to_have_attribute(
         "href", "tel:01632960123"
     )
+    expect(banner.get_by_role("link", name="01632 960 999")).to_have_attribute(
+        "href", "tel:01632960999"
+    )
+
+
+def test_an_answer_awaiting_clinical_review_shows_the_notice_and_what_its_source_is(
+    page: Page,
+) -> None:
+    open_widget(page)
+    send(page, "what is the treatment if the cancer comes back in the same breast?")
+    answer = bot_messages(page).nth(1)
+    expect(answer).to_contain_text("remove the whole breast")
+    expect(answer.locator(".source")).to_have_text(
+        "From: Dr.Oracle (AI-generated summary written for doctors)"
+    )
+    expect(answer.locator(".notice")).to_have_text(
+        "A clinician has not checked this answer yet, so please talk it through with your own team."
+    )
+    page.reload()  # the notice stays with the answer in the kept conversation
+    expect(bot_messages(page).nth(1).locator(".notice")).to_be_visible()
+
+
+def test_a_checked_answer_has_no_notice(page: Page) -> None:
+    open_widget(page)
+    send(page, "what is fat grafting?")
+    expect(bot_messages(page).nth(1)).to_contain_text("Fat grafting")
+    expect(bot_messages(page).nth(1).locator(".notice")).to_have_count(0)
 
 
 def test_a_whole_conversation_by_keyboard_only(page: Page) -> None:

@@ -4,7 +4,8 @@
  *   <script src="https://clinic.example/widget.js" defer
  *           data-server="https://assistant.clinic.example"   (the Rasa server, REST channel)
  *           data-clinic="Riverside Breast Unit"
- *           data-phone="01632 960 123"                        (the surgical team)
+ *           data-phone="01632 960 123"                        (the surgical team's day line)
+ *           data-out-of-hours="01632 960 999"                 (optional: when it is closed)
  *           data-emergency="999"></script>
  *
  * No framework and no CDN. Everything a patient or the server writes is rendered as text; the
@@ -23,6 +24,7 @@
     server: (script.dataset.server || "").replace(/\/+$/, ""),
     clinic: script.dataset.clinic || "the clinic",
     phone: script.dataset.phone || "",
+    outOfHours: script.dataset.outOfHours || "",
     emergency: script.dataset.emergency || "999",
     maxLength: 1000,
     timeoutMs: 20000
@@ -64,6 +66,7 @@
     ".msg.today{background:#fff4e5;border:2px solid #9a4d00;color:#3d1f00}",
     ".source{display:block;margin-top:6px;font-size:14px;color:#3f4a55}",
     ".msg.user .source{color:#fff}",
+    ".notice{display:block;margin-top:6px;padding-top:6px;border-top:1px solid #c4ccd4;font-size:14px;color:#3f4a55}",
     ".choices{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 12px}",
     ".choices button,.nurse,.retry{font:inherit;font-size:15px;background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;border-radius:16px;padding:5px 12px;cursor:pointer}",
     ".choices button[aria-disabled=true]{opacity:.6;cursor:default}",
@@ -178,6 +181,8 @@
     if (item.sources && item.sources.length) {
       bubble.appendChild(el("span", { className: "source", text: "From: " + item.sources.join("; ") }));
     }
+    // An answer a clinician has not checked yet says so, under the answer (custom.notice).
+    if (item.notice) bubble.appendChild(el("span", { className: "notice", text: item.notice }));
     if (item.retry) {
       var retry = el("button", { className: "retry", type: "button", text: "Try again" });
       retry.addEventListener("click", function () { ask(item.retry.label, item.retry.payload, item.retry.id); });
@@ -202,12 +207,17 @@
       banner.appendChild(el("a", { href: telHref(config.emergency), text: config.emergency }));
       banner.appendChild(document.createTextNode(" now."));
     } else if (level === "contact_team_today" && config.phone) {
+      // The day line may be closed: the out-of-hours number too, when the clinic gives one.
       banner.classList.add("today");
-      banner.appendChild(document.createTextNode("Call your surgical team now, day or night: "));
+      banner.appendChild(document.createTextNode("Call your surgical team now: "));
       banner.appendChild(el("a", { href: telHref(config.phone), text: config.phone }));
+      if (config.outOfHours) {
+        banner.appendChild(document.createTextNode(", or out of hours: "));
+        banner.appendChild(el("a", { href: telHref(config.outOfHours), text: config.outOfHours }));
+      }
     } else if (level === "contact_team_today") {
       banner.classList.add("today");
-      banner.appendChild(document.createTextNode("Call your surgical team now, day or night."));
+      banner.appendChild(document.createTextNode("Call your surgical team now."));
     } else {
       banner.hidden = true;
       return;
@@ -248,8 +258,13 @@
         if (order.indexOf(level) > order.indexOf(highest)) highest = level;
         if (pending) {
           pending.item.level = level;
-          pending.item.sources = (custom.sources || []).map(function (s) { return String(s.publisher || ""); })
-            .filter(function (s, i, all) { return s && all.indexOf(s) === i; });
+          // A publisher is named with what it is where its name alone could mislead
+          // ("Dr.Oracle (AI-generated summary written for doctors)").
+          pending.item.sources = (custom.sources || []).map(function (s) {
+            var name = String(s.publisher || "");
+            return name && s.description ? name + " (" + String(s.description) + ")" : name;
+          }).filter(function (s, i, all) { return s && all.indexOf(s) === i; });
+          if (typeof custom.notice === "string" && custom.notice) pending.item.notice = custom.notice;
         }
       }
     });
