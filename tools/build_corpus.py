@@ -16,7 +16,13 @@ so no page is in two splits. Messages too close to a message of another split, o
 real-world yardstick (``../shared/eval``), are dropped: the yardstick is never trained on, and a
 near-copy across splits would flatter the test figures.
 
+A later batch is added with ``--add FILE.jsonl ...``: its messages join the training split
+only. The calibration and frozen test splits stay exactly as they were frozen; a new message
+from a page already in one of them, or from a page of the frozen triage set, is dropped, and
+so is one too close to a held-out or yardstick message.
+
 Usage: python tools/build_corpus.py GATHER_DIR [--eval ../shared/eval]
+       python tools/build_corpus.py --add BATCH.jsonl [BATCH.jsonl ...] [--eval ../shared/eval]
 """
 
 from __future__ import annotations
@@ -170,13 +176,47 @@ def write_triage(train: list[dict], unseen: list[dict]) -> None:
         )
 
 
+def read_provenance_rows() -> list[dict]:
+    with open(ROOT / "data" / "nlu_provenance.csv", newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def add_batches(paths: list[Path], yardstick: list[str]) -> None:
+    """Add gathered batches to the training split; the held-out splits stay as frozen."""
+    rows = read_provenance_rows()
+    held_out_pages = {page_key(r["source"]) for r in rows if r["split"] != "train"}
+    triage_unseen = read_jsonl(ROOT / "tests" / "triage" / "unseen.jsonl")
+    frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen}
+    batch = [dict(r, split="train", new=True) for path in paths for r in read_jsonl(path)]
+    unknown = sorted({r["intent"] for r in batch} - {r["intent"] for r in rows})
+    if unknown:
+        raise SystemExit(f"unknown intents in the batch: {', '.join(unknown)}")
+    print(f"NLU messages in the new batches: {len(batch)}")
+    on_held_out = [r for r in batch if page_key(r["source"]) in frozen_pages]
+    print(f"  dropped {len(on_held_out)}: from a page of a held-out split or the frozen triage set")
+    batch = [r for r in batch if page_key(r["source"]) not in frozen_pages]
+    # The existing rows come first, so a repeat of one of them is what gets dropped; a new
+    # message near a calibration or test message is dropped as the lower split's copy.
+    kept = drop_near_duplicates(rows + batch, yardstick)
+    write_nlu(kept)
+    added = [r for r in kept if r.get("new")]
+    pages = {page_key(r["source"]) for r in added}
+    print(f"  added to train: {len(added)} messages from {len(pages)} pages")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("gathered", type=Path)
+    parser.add_argument("gathered", type=Path, nargs="?")
+    parser.add_argument("--add", type=Path, nargs="+", default=[], metavar="BATCH")
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     args = parser.parse_args()
     yardstick = yardstick_texts(args.eval)
     print(f"yardstick messages checked against: {len(yardstick)}")
+    if args.add:
+        add_batches(args.add, yardstick)
+        return
+    if args.gathered is None:
+        parser.error("give GATHER_DIR, or --add BATCH.jsonl ...")
 
     unseen = [dict(r, split="test") for r in read_jsonl(args.gathered / "triage_unseen.jsonl")]
     unseen_pages = {page_key(r["source"]) for r in unseen}
