@@ -69,7 +69,7 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
             f"  HTTP API       {config.rasa_url}  (token: RASA_API_TOKEN"
             f"{'' if os.environ.get('RASA_API_TOKEN') else ', not set: locked'})\n"
             "Try:\n"
-            f"  curl -s {config.webhook_url} "
+            f"  curl -s {config.webhook_url} -H 'Content-Type: application/json' "
             '-d \'{"sender":"me","message":"what is a TAP flap?"}\'\n'
             "Press Ctrl-C to stop.\n",
             flush=True,
@@ -147,7 +147,10 @@ def command_shell(settings: Settings, args: argparse.Namespace) -> None:
     stack = Stack(config)
     stack.start_action_server()
     try:
-        subprocess.run(stack.rasa_shell_command(), cwd=settings.root, env=stack.rasa_env.env())
+        # Rasa reads the action server's secret from its environment (endpoints.yml names it).
+        env = {**stack.rasa_env.env(),
+               "CLINIC_ACTION_SECRET": stack.config.settings.action_secret}  # fmt: skip
+        subprocess.run(stack.rasa_shell_command(), cwd=settings.root, env=env)
     finally:
         stack.stop()
 

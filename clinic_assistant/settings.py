@@ -6,9 +6,11 @@ Every setting is an environment variable; the defaults give a self-contained loc
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -118,6 +120,11 @@ class Settings:
     max_message_chars: int = 2000
     rate_per_conversation: int = 30
     rate_per_address: int = 300
+    # Secrets (environment only, like RASA_API_TOKEN; ``with_local_secrets`` makes them up for
+    # a local install): the key conversation secrets are derived from (clinic_common.
+    # conversations), and the secret Rasa sends the action server with every call.
+    conversation_key: str = ""
+    action_secret: str = ""
     # Hold back answers that still need a clinician's sign-off: the patient gets a short reply
     # (their team will talk it through, and the number) and the nurses a routine flag.
     require_clinical_approval: bool = False
@@ -170,6 +177,8 @@ class Settings:
             max_message_chars=_non_negative_int(env, "CLINIC_MAX_MESSAGE_CHARS", 2000),
             rate_per_conversation=_non_negative_int(env, "CLINIC_RATE_PER_CONVERSATION", 30),
             rate_per_address=_non_negative_int(env, "CLINIC_RATE_PER_ADDRESS", 300),
+            conversation_key=env.get("CLINIC_CONVERSATION_KEY", ""),
+            action_secret=env.get("CLINIC_ACTION_SECRET", ""),
             require_clinical_approval=_flag(env, "CLINIC_REQUIRE_CLINICAL_APPROVAL"),
         )
 
@@ -207,7 +216,28 @@ class Settings:
             "CLINIC_MAX_MESSAGE_CHARS": str(self.max_message_chars),
             "CLINIC_RATE_PER_CONVERSATION": str(self.rate_per_conversation),
             "CLINIC_RATE_PER_ADDRESS": str(self.rate_per_address),
+            "CLINIC_CONVERSATION_KEY": self.conversation_key,
+            "CLINIC_ACTION_SECRET": self.action_secret,
         }
+
+    def with_local_secrets(self) -> Settings:
+        """These settings with the secrets the environment did not give, for a local install.
+
+        Kept in a file beside the tracker database (owner-only), so that conversations carry
+        on after a restart; production sets both in the environment (a Kubernetes Secret).
+        """
+        if self.conversation_key and self.action_secret:
+            return self
+        path = self.tracker_database_path.parent / "local-secrets.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        if not {"conversation_key", "action_secret"} <= stored.keys():
+            stored = {name: secrets.token_urlsafe(32)
+                      for name in ("conversation_key", "action_secret")}  # fmt: skip
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(stored))
+        return replace(self, conversation_key=self.conversation_key or stored["conversation_key"],
+                       action_secret=self.action_secret or stored["action_secret"])  # fmt: skip
 
     @property
     def tracker_reader_url(self) -> str:

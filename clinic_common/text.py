@@ -14,6 +14,11 @@ message arrives at the channel, so every later reader sees the same text:
 
 ``without_emoji`` additionally replaces pictographs with spaces, for the NLU model only: the
 stored message keeps the patient's emoji.
+
+``model_text`` bounds the NLU's work per message: the model reads at most ``MAX_MODEL_CHARS``
+characters (cut at a word), and a message of emoji alone reaches it as a few of them. Eight
+messages of 2,000 emoji once held the NLU thread for seconds while other patients waited;
+triage and the transcript still read the whole message.
 """
 
 from __future__ import annotations
@@ -56,6 +61,22 @@ def without_emoji(text: str) -> str:
     """The message with pictographs (emoji, symbols) replaced by spaces, for the NLU model."""
     cleaned = "".join(" " if _is_pictograph(c) else c for c in normalise_message(text))
     return _SPACE.sub(" ", cleaned).strip()
+
+
+MAX_MODEL_CHARS = 600  # about 100 words: more than any question patients ask in one message
+MAX_MODEL_PICTOGRAPHS = 8
+
+
+def model_text(text: str) -> str:
+    """What the NLU model reads of a message: its words without emoji, bounded in length."""
+    normalised = normalise_message(text)
+    words = without_emoji(normalised)
+    if not words:  # emoji only: the model gets a few, enough to say "not a question"
+        return "".join(c for c in normalised if not c.isspace())[:MAX_MODEL_PICTOGRAPHS]
+    if len(words) <= MAX_MODEL_CHARS:
+        return words
+    cut = words[:MAX_MODEL_CHARS]
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
 
 
 _QUESTION_BREAK = re.compile(

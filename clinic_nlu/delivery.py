@@ -23,8 +23,30 @@ from rasa.core.tracker_store import FailSafeTrackerStore, TrackerStore
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 logger = logging.getLogger(__name__)
-MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Matched whole (fullmatch): ``$`` would also accept an id ending in a newline.
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 LOCK_POLL_SECONDS = 0.02
+
+
+# Set in the metadata of the first message of a conversation that is protected by a secret.
+PROTECTED = "clinic_protected"
+
+
+async def is_protected(store: TrackerStore, sender_id: str) -> bool:
+    """Whether the conversation began protected (clinic_nlu.channels): then a message must
+    carry its secret."""
+    finder = getattr(store, "protected", None)
+    if finder is not None:
+        return finder(sender_id)
+    tracker = await store.retrieve(sender_id)
+    return tracker is not None and any(
+        isinstance(event, UserUttered) and (event.metadata or {}).get(PROTECTED)
+        for event in tracker.events
+    )
+
+
+def is_message_id(value: object) -> bool:
+    return isinstance(value, str) and MESSAGE_ID.fullmatch(value) is not None
 
 
 class NotReady(RuntimeError):

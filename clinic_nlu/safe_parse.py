@@ -7,7 +7,8 @@ patient gets "a problem on our side". This wraps ``parse_message`` so that:
 
 - the text is normalised once (``clinic_common.text.normalise_message``) and that is the text
   Rasa stores and the actions (triage) read;
-- the model reads the text without emoji (``without_emoji``), which are kept in the stored text;
+- the model reads the text without emoji and at most a few hundred characters of it
+  (``model_text``): its work per message is bounded; the stored text is kept whole;
 - if the pipeline raises anyway, the message is parsed as ``nlu_fallback`` with confidence 0
   and ``nlu_error`` set, so the fallback rule runs the fallback action, which triages the text,
   gives the safety message, raises the flag and stores the turn like any other;
@@ -25,7 +26,7 @@ import copy
 import logging
 from typing import Any
 
-from clinic_common.text import normalise_message, question_clauses, without_emoji
+from clinic_common.text import model_text, normalise_message, question_clauses
 
 logger = logging.getLogger(__name__)
 RASA_VERSION = "3.6.21"
@@ -61,7 +62,7 @@ def install() -> None:
     async def parse_message(self, message, tracker=None, only_output_properties=True):
         message.text = normalise_message(message.text or "")
         stored = message.text
-        message.text = without_emoji(stored) or stored
+        message.text = model_text(stored) or stored
         try:
             parse_data = await inner(self, message, tracker, only_output_properties)
         except Exception:
@@ -77,7 +78,7 @@ def install() -> None:
         return parse_data
 
     async def _parse_clauses(processor, message, tracker, only_output_properties):
-        texts = question_clauses(without_emoji(message.text) or message.text)
+        texts = question_clauses(model_text(message.text) or message.text)
         if len(texts) < 2:
             return []
         clauses = []

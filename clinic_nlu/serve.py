@@ -4,6 +4,11 @@ Rasa only accepts ``--auth-token`` as an argument, and a process's arguments can
 every user of the machine (``ps``). This starts Rasa's own command line with the token added
 inside the process: the visible command line has no secret in it.
 
+It also bounds what any request may cost the server itself, not only behind nginx (Sanic's
+defaults are a 100 MB body and a minute to send the headers): every route refuses a body over
+``CLINIC_MAX_BODY_BYTES`` (64 KB) and headers that take longer than ``CLINIC_HEADER_SECONDS``
+(10 s) to arrive. The patient webhook also times the body (clinic_nlu.channels).
+
 Usage: python -m clinic_nlu.serve <arguments of `rasa run`>   (token: RASA_API_TOKEN)
 """
 
@@ -15,8 +20,15 @@ import sys
 from clinic_common.logs import install_log_redaction
 
 
+def limit_requests() -> None:
+    """Sanic reads SANIC_* variables into its config when Rasa creates the app."""
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("CLINIC_MAX_BODY_BYTES", "65536")
+    os.environ["SANIC_REQUEST_TIMEOUT"] = os.environ.get("CLINIC_HEADER_SECONDS", "10")
+
+
 def main() -> None:
     install_log_redaction()
+    limit_requests()
     arguments = ["rasa", "run", *sys.argv[1:]]
     token = os.environ.pop("RASA_API_TOKEN", "")
     if token:

@@ -23,7 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from clinic_common.redaction import configured_kinds, redact
-from clinic_nlu.delivery import replies_after
+from clinic_nlu.delivery import PROTECTED, replies_after
 
 
 def redacted_event(data: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -83,6 +83,29 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    async def exists(self, conversation_id: str) -> bool:
+        """One indexed query, not the whole tracker: asked of every conversation's first
+        message (clinic_nlu.channels: only a new conversation may start without its secret)."""
+        with self.session_scope() as session:
+            found = session.execute(
+                sa.select(self.SQLEvent.id).where(self.SQLEvent.sender_id == conversation_id)
+                .limit(1)
+            ).scalar()  # fmt: skip
+        return found is not None
+
+    def protected(self, sender_id: str) -> bool:
+        """Whether a message of the conversation is marked protected: one indexed query."""
+        needle = json.dumps({PROTECTED: True})[1:-1]
+        with self.session_scope() as session:
+            found = session.execute(
+                sa.select(self.SQLEvent.id)
+                .where(self.SQLEvent.sender_id == sender_id)
+                .where(self.SQLEvent.type_name == "user")
+                .where(self.SQLEvent.data.contains(needle, autoescape=True))
+                .limit(1)
+            ).scalar()
+        return found is not None
 
     def replies_to(self, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
         """The bot messages stored after the message ``message_id``; None if it is not stored.

@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -115,10 +115,18 @@ def secret_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+# Rasa sends it with every action call; the action server refuses calls without it
+# (clinic_assistant.action_auth). Read from Rasa's environment, never written to the file.
+ACTION_SECRET_HEADER = {"X-Clinic-Action-Secret": "${CLINIC_ACTION_SECRET}"}
+
+
 def endpoints(config: StackConfig) -> dict:
     """The Rasa endpoints for this stack; the committed endpoints.yml is the same with defaults."""
     result = {
-        "action_endpoint": {"url": f"{config.action_endpoint}/webhook"},
+        "action_endpoint": {
+            "url": f"{config.action_endpoint}/webhook",
+            "headers": dict(ACTION_SECRET_HEADER),
+        },
         "tracker_store": tracker_store_endpoint(config.settings),
     }
     if lock_store := lock_store_endpoint(config.settings):
@@ -150,7 +158,7 @@ class Stack:
     """Starts the action server, the Rasa server and the web app; ``stop()`` ends them all."""
 
     def __init__(self, config: StackConfig, supervisor: Supervisor | None = None) -> None:
-        self.config = config
+        self.config = replace(config, settings=config.settings.with_local_secrets())
         self.supervisor = supervisor or Supervisor()
         self.rasa_env = RasaEnvironment(config.settings.root)
 
@@ -167,6 +175,8 @@ class Stack:
     def _rasa_process_env(self) -> dict[str, str]:
         settings = self.config.settings
         env = {**self.rasa_env.server_env(), **settings.to_env(), **secret_env(settings),
+               # The channel checks a browser's Origin against the same list as CORS.
+               "CLINIC_WIDGET_ORIGINS": " ".join(self.config.widget_origins),
                **self.config.rasa_extra_env}  # fmt: skip
         env.pop("RASA_API_TOKEN", None)
         if self.config.api_token:
