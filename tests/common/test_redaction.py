@@ -8,6 +8,7 @@ import pytest
 
 from clinic_common import logs
 from clinic_common.redaction import configured_kinds, redact
+from tests.common.redaction_corpus import DATES_OF_BIRTH, EMAILS, LOOK_ALIKES, PHONES
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,44 @@ def test_log_lines_are_redacted_whoever_writes_them(
         assert "07700" not in caplog.text and "[phone]" in caplog.text
     finally:
         logging.setLogRecordFactory(original)
+
+
+# ------------------------------------------------------------------------ the written forms
+
+
+@pytest.mark.parametrize(("text", "fragment"), DATES_OF_BIRTH)
+def test_a_date_of_birth_written_any_way_is_redacted(text: str, fragment: str) -> None:
+    redacted = redact(text)
+    assert "[date of birth]" in redacted and fragment not in redacted, redacted
+
+
+@pytest.mark.parametrize(("text", "fragment"), PHONES)
+def test_a_phone_number_in_digits_or_words_is_redacted(text: str, fragment: str) -> None:
+    redacted = redact(text)
+    assert "[phone]" in redacted and fragment not in redacted, redacted
+
+
+@pytest.mark.parametrize(("text", "fragment"), EMAILS)
+def test_an_email_address_written_or_spelled_out_is_redacted(text: str, fragment: str) -> None:
+    redacted = redact(text)
+    assert "[email]" in redacted and fragment not in redacted, redacted
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_surgery_dates_doses_temperatures_and_counts_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_the_corpus_covers_over_a_hundred_forms_and_a_hundred_look_alikes() -> None:
+    assert len(DATES_OF_BIRTH) + len(PHONES) + len(EMAILS) >= 100
+    assert len(LOOK_ALIKES) >= 100
+
+
+def test_redaction_stays_quick_on_the_longest_message() -> None:
+    import time
+
+    worst = ("one two three four five six seven eight nine oh " * 40)[:2000]
+    lookalike = ("jane at example dot " * 100)[:2000]
+    started = time.perf_counter()
+    redact(worst), redact(lookalike), redact("06/07/" * 333)
+    assert time.perf_counter() - started < 0.5
