@@ -23,7 +23,14 @@ def _rank(level: str) -> int:
 
 
 class FlagError(ValueError):
-    """A change to a flag that cannot be made, with a message for the nurse."""
+    """A change to a flag that cannot be made, with a message for the nurse.
+
+    ``code`` names it in a URL (``?error=``): the page shows its own text for a known code,
+    never text taken from the URL."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ class FlagService:
     def acknowledge(self, flag_id: int, staff: str, note: str = "") -> Flag:
         flag = self._get(flag_id)
         if flag.status != "open":
-            raise FlagError(f"flag {flag.reference} is {flag.status}, not open")
+            raise FlagError(f"flag {flag.reference} is {flag.status}, not open", "not-open")
         flag.status, flag.handled_by = "acknowledged", staff
         flag.acknowledged_at = flag.updated_at = utcnow()
         self._note(flag, note, staff)
@@ -141,9 +148,9 @@ class FlagService:
     def resolve(self, flag_id: int, staff: str, note: str) -> Flag:
         flag = self._get(flag_id)
         if flag.status == "resolved":
-            raise FlagError(f"flag {flag.reference} is already resolved")
+            raise FlagError(f"flag {flag.reference} is already resolved", "already-resolved")
         if not note.strip():
-            raise FlagError("say how the flag was resolved")
+            raise FlagError("say how the flag was resolved", "note-needed")
         flag.status, flag.handled_by = "resolved", staff
         flag.resolved_at = flag.updated_at = utcnow()
         self._note(flag, note, staff)

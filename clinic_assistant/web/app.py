@@ -34,7 +34,7 @@ from clinic_assistant.web.routes import (
 from clinic_common.logs import install_log_redaction
 
 # Content security policy: only this site's own scripts, styles and images; no inline script.
-SECURITY_HEADERS = {
+CONSOLE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -43,6 +43,24 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+# Every other response (the demo page, widget.js, static files, /health, 404s): nothing may
+# frame it, nothing may guess a type for it, no address is sent on to other sites. Documents
+# get the strictest policy; the demo page's own is built from the settings (public_policy).
+PUBLIC_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def demo_page_policy(settings: Settings) -> str:
+    """The demo page runs this site's widget, which talks to the Rasa server of the settings."""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {settings.rasa_public_url}; frame-ancestors 'none'; "
+        "form-action 'none'; base-uri 'none'"
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -63,13 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (public, auth, flags, conversations, answers, staff, insights):
         app.include_router(module.router)
 
+    demo_headers = {**PUBLIC_HEADERS, "Content-Security-Policy": demo_page_policy(settings)}
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        if request.url.path.startswith(("/console", "/static/console")):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
+        path = request.url.path
+        if path.startswith(("/console", "/static/console")):
+            headers = CONSOLE_HEADERS
             response.headers.setdefault("Cache-Control", "no-store")
+        else:
+            headers = demo_headers if path == "/" else PUBLIC_HEADERS
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
         return response
 
     @app.exception_handler(NotSignedIn)

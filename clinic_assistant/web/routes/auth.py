@@ -24,6 +24,8 @@ from clinic_assistant.web.context import (
 from clinic_assistant.web.security import AccountError, verify_password
 
 router = APIRouter(prefix="/console")
+# What ``?error=`` may show on the login page: known codes only, never text from the URL.
+LOGIN_ERRORS = {"expired": "Your session has ended. Please sign in again."}
 
 
 def _safe_next(next_path: str) -> str:
@@ -36,7 +38,8 @@ def _safe_next(next_path: str) -> str:
 @router.get("/login")
 def login_form(request: Request, next: str = "/console/flags", error: str = ""):
     token = secrets.token_urlsafe(32)
-    response = page(request, "login.html", None, next=_safe_next(next), csrf=token, error=error)
+    response = page(request, "login.html", None, next=_safe_next(next), csrf=token,
+                    error=LOGIN_ERRORS.get(error, ""))  # fmt: skip
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         path="/console/login")  # fmt: skip
     return response

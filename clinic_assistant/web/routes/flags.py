@@ -14,6 +14,13 @@ from clinic_assistant.web.security import StaffContext, audit
 
 router = APIRouter(prefix="/console")
 STATUSES = ("open", "acknowledged", "resolved")
+# What ``?error=`` may show: a code from the redirect below, never text from the URL (a link
+# with any text in it would otherwise put that text in the nurse's page).
+ERRORS = {
+    "not-open": "This flag is no longer open: someone may have acknowledged it already.",
+    "already-resolved": "This flag is already resolved.",
+    "note-needed": "Say how the flag was resolved.",
+}
 Note = Annotated[str, Form()]
 
 
@@ -40,7 +47,7 @@ def flag_detail(request: Request, flag_id: int, staff: Staff, error: str = ""):
         events = FlagRepository(session).events(flag_id)
         alerts = NotificationRepository(session).for_flag(flag_id)
         return page(request, "flag.html", staff, flag=flag, events=events, alerts=alerts,
-                    error=error)  # fmt: skip
+                    error=ERRORS.get(error, ""))  # fmt: skip
 
 
 def _change(request: Request, flag_id: int, staff: StaffContext, action: str, note: str):
@@ -53,7 +60,7 @@ def _change(request: Request, flag_id: int, staff: StaffContext, action: str, no
     except LookupError as missing:
         raise HTTPException(404, "No such flag") from missing
     except FlagError as error:
-        return RedirectResponse(f"/console/flags/{flag_id}?error={error}", status_code=303)
+        return RedirectResponse(f"/console/flags/{flag_id}?error={error.code}", status_code=303)
     return RedirectResponse(f"/console/flags/{flag_id}", status_code=303)
 
 
