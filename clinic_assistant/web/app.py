@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from clinic_assistant.settings import Settings
@@ -28,6 +28,7 @@ from clinic_assistant.web.routes import (
     conversations,
     flags,
     insights,
+    patient,
     public,
     staff,
 )
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None, lifespan=lifespan)  # fmt: skip
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    for module in (public, auth, flags, conversations, answers, staff, insights):
+    for module in (public, patient, auth, flags, conversations, answers, staff, insights):
         app.include_router(module.router)
 
     demo_headers = {**PUBLIC_HEADERS, "Content-Security-Policy": demo_page_policy(settings)}
@@ -94,6 +95,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers = demo_headers if path == "/" else PUBLIC_HEADERS
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        return response
+
+    @app.middleware("http")
+    async def widget_cors(request: Request, call_next):
+        # The widget on the clinic's pages calls /patient/...: those pages may read the answer
+        # (no cookies are involved); other origins are refused by the routes themselves.
+        if not request.url.path.startswith("/patient/"):
+            return await call_next(request)
+        origin = request.headers.get("origin", "")
+        allowed = origin in settings.widget_origins
+        if request.method == "OPTIONS":
+            response = Response(status_code=204 if allowed else 403)
+            if allowed:
+                response.headers.update({"Access-Control-Allow-Methods": "GET, POST",
+                                         "Access-Control-Allow-Headers": "Content-Type",
+                                         "Access-Control-Max-Age": "600"})  # fmt: skip
+        else:
+            response = await call_next(request)
+        if allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
         return response
 
     @app.exception_handler(NotSignedIn)

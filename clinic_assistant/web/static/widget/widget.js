@@ -8,6 +8,11 @@
  *           data-out-of-hours="01632 960 999"                 (optional: when it is closed)
  *           data-emergency="999"></script>
  *
+ * The conversation is the patient's: the server gives it a secret with its first reply, which
+ * the widget keeps for the browser session and sends with every message; only its holder can
+ * continue the conversation, download it or delete it ("Forget me", on this site's web app,
+ * the origin of this script). A line under the title says what is kept and for how long.
+ *
  * No framework and no CDN. Everything a patient or the server writes is rendered as text; the
  * only links are http(s) and tel. The widget lives in a shadow root so the page's styles and
  * its own never mix. Keyboard: the launcher opens a dialog, Tab stays inside it, Esc closes it
@@ -29,6 +34,8 @@
     maxLength: 1000,
     timeoutMs: 20000
   };
+  // The web app that served this script: it keeps the patient's download and "forget me".
+  var webBase = new URL(script.src, window.location.href).origin;
   var STORE = "clinic-assistant:" + config.server;
   var TOPICS = [
     ["What is partial reconstruction?", "/ask_what_is"],
@@ -80,6 +87,9 @@
     ".send:disabled{background:#6b7682;border-color:#6b7682;cursor:default}",
     ".meta{display:flex;justify-content:space-between;gap:8px;font-size:13px;color:#3f4a55}",
     ".meta .over{color:#8b0000;font-weight:700}",
+    ".privacy{margin:0;padding:6px 12px;font-size:13px;color:#3f4a55;border-bottom:1px solid #c4ccd4;display:flex;flex-wrap:wrap;gap:6px;align-items:center}",
+    ".privacy span{flex:1 1 100%}",
+    ".privacy button{font:inherit;font-size:13px;background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;border-radius:12px;padding:2px 10px;cursor:pointer}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:420px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.head{border-radius:0}}",
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .12s ease-out}.typing span{animation:blink 1.2s infinite}}",
@@ -111,11 +121,13 @@
   function load() {
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(STORE) || "null");
-      if (saved && saved.sender && Array.isArray(saved.items)) return saved;
+      // v2: conversations protected by a secret; an older one starts again.
+      if (saved && saved.v === 2 && saved.sender && Array.isArray(saved.items)) return saved;
     } catch (e) { /* storage blocked or corrupt: start again */ }
     var id = (window.crypto && window.crypto.randomUUID) ? window.crypto.randomUUID()
       : String(Date.now()) + Math.random().toString(16).slice(2);
-    return { sender: "web-" + id, items: [], open: false };
+    // secret "": asks the server to protect the conversation and give its secret.
+    return { v: 2, sender: "web-" + id, secret: "", items: [], open: false };
   }
 
   var state = load();
@@ -129,13 +141,25 @@
   // ---------------------------------------------------------------- the widget
   var host = el("div", { "data-clinic-assistant": "" });
   var root = host.attachShadow({ mode: "open" });
-  root.appendChild(el("style", { text: CSS }));
+  // A constructed style sheet is not an inline style: the widget keeps its looks on pages whose
+  // Content-Security-Policy forbids inline styles (the demo page's does).
+  if ("adoptedStyleSheets" in root && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(el("style", { text: CSS }));
+  }
 
   var launcher = el("button", { className: "launcher", type: "button", "aria-haspopup": "dialog",
     "aria-expanded": "false", text: "Questions? Chat with us" });
   var title = el("h2", { id: "ca-title", text: config.clinic + " assistant" });
   var closeButton = el("button", { type: "button", "aria-label": "Close the chat", text: "Close" });
   var banner = el("p", { className: "banner", role: "alert", hidden: "" });
+  var keptLine = el("span", { text: "This conversation is kept by the clinic without your email, phone number or date of birth." });
+  var download = el("button", { type: "button", text: "Download" });
+  var forget = el("button", { type: "button", text: "Forget me" });
+  var privacy = el("div", { className: "privacy" }, [keptLine, download, forget]);
   var items = el("ol", { className: "items" });
   var log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "Conversation", tabindex: "0" }, [items]);
@@ -153,7 +177,7 @@
   ]);
   var panel = el("div", { className: "panel", role: "dialog", "aria-modal": "true",
     "aria-labelledby": "ca-title", hidden: "" }, [
-    el("div", { className: "head" }, [title, closeButton]), banner, log, typing, form
+    el("div", { className: "head" }, [title, closeButton]), privacy, banner, log, typing, form
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -253,6 +277,10 @@
         }
       }
       var custom = message.custom;
+      if (custom && typeof custom.conversation_secret === "string" && !state.secret) {
+        state.secret = custom.conversation_secret;
+        save();
+      }
       if (custom && typeof custom === "object") {
         var level = custom.triage && custom.triage.level;
         if (order.indexOf(level) > order.indexOf(highest)) highest = level;
@@ -304,11 +332,12 @@
     fetch(config.server + "/webhooks/rest/webhook", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: text, message_id: messageId }),
+      body: JSON.stringify({ sender: state.sender, message: text, message_id: messageId,
+        secret: state.secret || "" }),
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       // Too long, too fast, unreadable: the server explains in a normal reply.
-      if (!response.ok && [400, 413, 429].indexOf(response.status) < 0) throw new Error("HTTP " + response.status);
+      if (!response.ok && [400, 403, 408, 413, 415, 429].indexOf(response.status) < 0) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (messages) {
       if (!Array.isArray(messages) || !messages.length) throw new Error("empty reply");
@@ -366,6 +395,60 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden && !event.defaultPrevented) { event.preventDefault(); close(); }
   });
+  // ---------------------------------------------------------------- the patient's data
+  function mine(path) {
+    return fetch(webBase + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, secret: state.secret || "" })
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response;
+    });
+  }
+
+  function nothingYet() {
+    if (state.secret) return false;
+    add({ who: "bot", text: "There is nothing stored yet: this conversation has no messages." });
+    return true;
+  }
+
+  download.addEventListener("click", function () {
+    if (nothingYet()) return;
+    mine("/patient/conversation/download").then(function (response) { return response.blob(); })
+      .then(function (blob) {
+        var link = el("a", { href: URL.createObjectURL(blob), download: "conversation.txt" });
+        root.appendChild(link);
+        link.click();
+        link.remove();
+      }).catch(function () {
+        add({ who: "bot", text: "Sorry, the conversation could not be downloaded. Please try again later." });
+      });
+  });
+
+  forget.addEventListener("click", function () {
+    if (nothingYet()) return;
+    if (!window.confirm("Delete this conversation? It cannot be undone. If a nurse is already " +
+      "looking into something you told us, they keep only what they need to help you safely.")) return;
+    mine("/patient/conversation/forget").then(function () {
+      try { window.sessionStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
+      items.textContent = "";
+      banner.hidden = true;
+      state = load();
+      add({ who: "bot", text: "Your conversation has been deleted. You can start a new one below." });
+    }).catch(function () {
+      add({ who: "bot", text: "Sorry, the conversation could not be deleted. Please try again later." });
+    });
+  });
+
+  // What is kept and for how long: the clinic's retention setting, from the web app.
+  function showRetention() {
+    fetch(webBase + "/patient/privacy").then(function (response) { return response.json(); })
+      .then(function (policy) {
+        if (policy && typeof policy.notice === "string") keptLine.textContent = policy.notice;
+      }).catch(function () { /* the default line stays */ });
+  }
+
   launcher.addEventListener("click", open);
   closeButton.addEventListener("click", close);
   nurse.addEventListener("click", function () { ask(NURSE[0], NURSE[1]); });
@@ -391,6 +474,7 @@
   // ---------------------------------------------------------------- start
   function start() {
     document.body.appendChild(host);
+    showRetention();
     state.items.forEach(renderItem);
     if (state.open) open();
   }
