@@ -15,8 +15,11 @@ COPY docs/sources/ docs/sources/
 COPY alembic.ini ./
 COPY node_modules/chart.js/dist/chart.umd.min.js clinic_assistant/web/static/vendor/chart.umd.js
 ENV PYTHONPATH=/app CLINIC_ROOT=/app
-USER 1000
+# An unprivileged user with a high id (the pods also run with a read-only root filesystem).
+USER 10001
 EXPOSE 5055 8000
+# Healthy when the server this container runs answers: the action server, or the web app.
+HEALTHCHECK --interval=30s --timeout=5s CMD ["/venv/bin/python", "-c", "import urllib.request as u, sys; sys.exit(0 if any(u.urlopen(f'http://127.0.0.1:{p}/health', timeout=3).status == 200 for p in (5055, 8000) if __import__('socket').socket().connect_ex(('127.0.0.1', p)) == 0) else 1)"]
 # The action server; the web app runs the same image with:
 #   /venv/bin/python -m uvicorn --factory clinic_assistant.web.app:create_app --host 0.0.0.0 --port 8000
 CMD ["/venv/bin/python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"]
