@@ -70,6 +70,10 @@ class LoginThrottle:
         if row is not None:
             row.failures = max(0, row.failures - 1)
         self.session.execute(delete(LoginFailures).where(LoginFailures.key == account_key))
+        # Guesses at made-up usernames leave a row each: forgotten once they no longer count.
+        # (Not compared in Python with the rows loaded: SQLite gives those back without a zone.)
+        expired = delete(LoginFailures).where(LoginFailures.last_at < utcnow() - WINDOW)
+        self.session.execute(expired.execution_options(synchronize_session=False))
 
     def failures(self, key: str) -> int:
         row = self.session.get(LoginFailures, key)

@@ -138,3 +138,16 @@ def test_a_strong_passphrase_is_accepted(web_database: Database) -> None:
         Accounts(session, timedelta(minutes=30)).create(
             "olu.nurse", "Olu Nurse", "nurse", "violet kettle marathon"
         )
+
+
+def test_failures_that_no_longer_count_are_forgotten(
+    client: TestClient, web_database: Database
+) -> None:
+    from clinic_assistant.db.models import LoginFailures, utcnow
+
+    with web_database.unit_of_work() as session:
+        session.add(LoginFailures(key="account:made.up.name", failures=9,
+                                  last_at=utcnow() - timedelta(hours=1)))  # fmt: skip
+    assert sign_in(client, "nina.nurse").status_code == 303
+    with web_database.unit_of_work() as session:
+        assert session.get(LoginFailures, "account:made.up.name") is None
