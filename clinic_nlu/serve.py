@@ -7,7 +7,9 @@ inside the process: the visible command line has no secret in it.
 It also bounds what any request may cost the server itself, not only behind nginx (Sanic's
 defaults are a 100 MB body and a minute to send the headers): every route refuses a body over
 ``CLINIC_MAX_BODY_BYTES`` (64 KB) and headers that take longer than ``CLINIC_HEADER_SECONDS``
-(10 s) to arrive. The patient webhook also times the body (clinic_nlu.channels).
+(10 s) to arrive, and no request is held longer than ``CLINIC_RESPONSE_SECONDS`` (60 s; Rasa's
+own default is an hour, which also bounded how long a body could take on the API routes). The
+patient webhook also times its body (clinic_nlu.channels).
 
 Usage: python -m clinic_nlu.serve <arguments of `rasa run`>   (token: RASA_API_TOKEN)
 """
@@ -30,6 +32,8 @@ def main() -> None:
     install_log_redaction()
     limit_requests()
     arguments = ["rasa", "run", *sys.argv[1:]]
+    if "--response-timeout" not in arguments:
+        arguments += ["--response-timeout", os.environ.get("CLINIC_RESPONSE_SECONDS", "60")]
     token = os.environ.pop("RASA_API_TOKEN", "")
     if token:
         arguments += ["--enable-api", "--auth-token", token]
