@@ -50,3 +50,10 @@ def test_a_flag_page_shows_no_text_taken_from_its_address(
     assert "0900 666" not in page and "Call this number" not in page
     known = nurse.get(f"/console/flags/{flag.id}?error=note-needed").text
     assert "Say how the flag was resolved." in known
+
+
+@pytest.mark.parametrize("conversation_id", ["patient-1%0A", "caf%C3%A9", "-x", "a%20b"])
+def test_the_console_opens_no_page_for_an_id_outside_the_documented_set(
+    nurse: TestClient, conversation_id: str
+) -> None:
+    assert nurse.get(f"/console/conversations/{conversation_id}").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from clinic_assistant.contract import TOPICS, TRIAGE_LEVELS
@@ -14,12 +14,20 @@ from clinic_assistant.db.models import utcnow
 from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
 from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
 from clinic_assistant.web.security import audit
+from clinic_common.conversations import is_conversation_id
 
 router = APIRouter(prefix="/console")
 
 
 def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
+
+
+def _known_shape(conversation_id: str) -> str:
+    """Only ids of the documented set (clinic_common.conversations) name a conversation."""
+    if not is_conversation_id(conversation_id):
+        raise HTTPException(404, "No such conversation")
+    return conversation_id
 
 
 def _date(value: str) -> date | None:
@@ -76,6 +84,7 @@ def export(request: Request, staff: Staff) -> Response:
 
 @router.get("/conversations/{conversation_id}")
 def transcript(request: Request, conversation_id: str, staff: Staff):
+    _known_shape(conversation_id)
     state = web(request)
     with state.database.unit_of_work() as session:
         review = ReviewRepository(session).get(conversation_id)
@@ -97,6 +106,7 @@ def review(
     notes: Annotated[str, Form()] = "",
 ):
     check_csrf(staff, csrf_token)
+    _known_shape(conversation_id)
     with web(request).database.unit_of_work() as session:
         record = ReviewRepository(session).get_or_new(conversation_id)
         now_reviewed = reviewed == "yes"
