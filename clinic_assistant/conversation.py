@@ -81,26 +81,6 @@ UNCOVERED_ASPECTS = {
     "photographs": re.compile(r"\b(photo\w*|pictures?)\b", re.I),
     "sleeping position": re.compile(r"\b(sleep\w* on|sleeping position)\b", re.I),
 }
-# A question about one aspect of a named option ("will I lose feeling in my nipple after the
-# reduction?") is answered from that aspect's answers, unless the option's own answer already
-# speaks to it: the model tends to follow the procedure's name rather than what is asked.
-OPTION_INTENTS = {
-    "ask_flap", "ask_implant", "ask_fat_grafting", "ask_reduction_reshaping",
-    "ask_tissue_rearrangement", "ask_symmetry",
-}  # fmt: skip
-ASPECT_CUES = {
-    "ask_risks": re.compile(
-        r"\b(risks?|risky|complications?|side[- ]?effects?|safe|dangerous|go(es)? wrong|"
-        r"breast ?feed\w*|(lose|lost|losing) (the |any )?feeling|sensation|numb\w*|lopsided|"
-        r"uneven)\b",
-        re.I,
-    ),
-    "ask_recovery": re.compile(
-        r"\b(recover\w*|time off|back to work|off work|day case|overnight|stay in|"
-        r"nights? in hospital|look after|heal\w*)\b",
-        re.I,
-    ),
-}
 NOT_COVERED = (
     "The information I have does not cover {aspect} specifically, so please ask your team "
     "about that. Here is what it does say: "
@@ -390,9 +370,6 @@ class _Composer:
             procedures = (turn.slots["procedure"],)
             context = {"procedure": turn.slots["procedure"], "from": "conversation"}
         answer = self.answers.answer_for(turn.intent, procedures, turn.text)
-        aspect = self._aspect_not_in(answer)
-        if aspect:
-            answer = self.answers.answer_for(aspect, procedures, turn.text) or answer
         if answer is None:
             self._offer_topics(draft)
             return
@@ -409,16 +386,6 @@ class _Composer:
         if uncovered:
             context = {**context, "not_covered": uncovered}
         draft.add(answer, context=context) if context else draft.add(answer)
-
-    def _aspect_not_in(self, answer: AnswerView | None) -> str | None:
-        """The aspect intent a question about an option asks, when the option's answer does
-        not speak to it (one aspect only: "risks and recovery of a flap" stays with the flap)."""
-        if answer is None or self.turn.intent not in OPTION_INTENTS:
-            return None
-        asked = [intent for intent, cue in ASPECT_CUES.items() if cue.search(self.turn.text)]
-        if len(asked) != 1 or ASPECT_CUES[asked[0]].search(answer.text):
-            return None
-        return asked[0]
 
     def _uncovered_aspect(self, answer: AnswerView) -> str:
         """What the question asks about that the chosen answer does not mention ("" if none)."""

@@ -133,37 +133,3 @@ def test_an_intent_without_an_answer_offers_topics_instead_of_guessing(
     run = run_action(ActionAnswerQuestion(app_context), make_tracker("hmm", "ask_unknown_thing"))
     assert run.custom["topic"] == "fallback"
     assert run.messages[0]["buttons"]
-
-
-REDUCTION = {"entity": "procedure", "value": "reduction_reshaping", "text": "reduction",
-             "start": 0, "end": 0}  # fmt: skip
-
-
-def test_a_question_about_the_risks_of_a_named_option_is_answered_from_the_risks(
-    app_context: AppContext, run_action
-) -> None:
-    text = "will i lose feeling in my nipple if they move it up during the reduction?"
-    tracker = make_tracker(text, "ask_reduction_reshaping", entities=[REDUCTION])
-    run = run_action(ActionAnswerQuestion(app_context), tracker)
-    assert run.custom["topic"] == "risks"
-
-
-def test_a_question_about_recovery_from_a_named_option_is_answered_from_recovery(
-    app_context: AppContext, run_action
-) -> None:
-    text = "will I be able to look after my kids after an oncoplastic reduction?"
-    tracker = make_tracker(text, "ask_reduction_reshaping", entities=[REDUCTION])
-    run = run_action(ActionAnswerQuestion(app_context), tracker)
-    assert run.custom["topic"] == "recovery"
-
-
-def test_an_option_question_its_own_answer_speaks_to_stays_with_the_option(
-    app_context: AppContext, run_action
-) -> None:
-    run = run_action(
-        ActionAnswerQuestion(app_context),
-        make_tracker("what are the benefits of reshaping?", "ask_reduction_reshaping"),
-    )
-    assert run.custom["topic"] == "option_reduction_reshaping"
-    tracker = make_tracker("is a TAP flap safe and how long to recover?", "ask_flap", entities=[TAP])
-    assert run_action(ActionAnswerQuestion(app_context), tracker).custom["topic"] == "option_flap"
