@@ -266,3 +266,24 @@ def test_the_widget_says_what_is_kept_and_for_how_long_and_forgets_on_request(
     assert reader.transcript(sender) == []
     assert widget_state(page)["sender"] != sender
     reader.dispose()
+
+
+def test_a_widget_that_lost_its_secret_starts_a_new_conversation(page: Page, stack) -> None:
+    import requests
+
+    taken = f"web-{__import__('uuid').uuid4().hex}"
+    first = requests.post(stack.config.webhook_url, timeout=60,
+                          json={"sender": taken, "message": "hello", "secret": ""})  # fmt: skip
+    assert first.status_code == 200
+    page.goto("/")
+    page.evaluate(
+        "([sender, server]) => sessionStorage.setItem('clinic-assistant:' + server, "
+        "JSON.stringify({v: 2, sender: sender, secret: '', items: [], open: false}))",
+        [taken, stack.config.rasa_url],
+    )
+    open_widget(page)
+    send(page, "what is fat grafting?")
+    expect(bot_messages(page).last).to_contain_text("can only be continued")
+    assert widget_state(page)["sender"] != taken
+    send(page, "what is fat grafting?")
+    expect(bot_messages(page).last).to_contain_text("Fat grafting uses your own fat")

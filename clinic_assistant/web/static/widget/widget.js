@@ -124,10 +124,15 @@
       // v2: conversations protected by a secret; an older one starts again.
       if (saved && saved.v === 2 && saved.sender && Array.isArray(saved.items)) return saved;
     } catch (e) { /* storage blocked or corrupt: start again */ }
+    return { v: 2, sender: newSender(), secret: "", items: [], open: false };
+  }
+
+  // secret "" on the first message asks the server to protect the conversation and give its
+  // secret.
+  function newSender() {
     var id = (window.crypto && window.crypto.randomUUID) ? window.crypto.randomUUID()
       : String(Date.now()) + Math.random().toString(16).slice(2);
-    // secret "": asks the server to protect the conversation and give its secret.
-    return { v: 2, sender: "web-" + id, secret: "", items: [], open: false };
+    return "web-" + id;
   }
 
   var state = load();
@@ -279,6 +284,13 @@
       var custom = message.custom;
       if (custom && typeof custom.conversation_secret === "string" && !state.secret) {
         state.secret = custom.conversation_secret;
+        save();
+      }
+      // The server no longer lets this browser into the conversation (its secret was lost
+      // with a reply): the next message starts a new one.
+      if (custom && custom.error === "conversation-secret") {
+        state.sender = newSender();
+        state.secret = "";
         save();
       }
       if (custom && typeof custom === "object") {
