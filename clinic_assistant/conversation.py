@@ -85,6 +85,13 @@ NOT_COVERED = (
     "The information I have does not cover {aspect} specifically, so please ask your team "
     "about that. Here is what it does say: "
 )
+# A follow-up that leans on what was just said: a pronoun, or "and ...?" / "what about ...?".
+FOLLOW_UP = re.compile(
+    r"\b(that|it|this|they|them|those|these|one)\b|^\s*(and|so|but|what about|how about)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP_MAX_WORDS = 12
+NOT_FOLLOWED_UP = {"greeting_smalltalk", "out_of_scope", "red_flag", "needs_surgeon_decision"}
 # A question of a several-question message is answered on its own when the model is this sure.
 CLAUSE_CONFIDENCE = 0.5
 NOT_A_QUESTION = {"ask_more", "ask_personal_decision"}
@@ -312,7 +319,9 @@ class _Composer:
             if symptoms.level == "none" and not callback and ongoing is None:
                 # Not sure of the intent, but the message names a procedure: answer about it
                 # ("just asking about fat grafting") rather than offer topics.
-                self._about_named_procedure(draft) or self._offer_topics(draft)
+                self._about_named_procedure(draft) or self._follow_up(draft) or self._offer_topics(
+                    draft
+                )
             elif symptoms.level != "none":
                 self._also_answer(draft)
         elif not (draft.answers and turn.intent in CONVERSATIONAL):
@@ -358,9 +367,10 @@ class _Composer:
         return " ".join(match.group(1).split())
 
     # ------------------------------------------------------------------ what to say
-    def _answer(self, draft: _Draft) -> None:
+    def _answer(self, draft: _Draft, intent: str | None = None) -> None:
         turn = self.turn
-        if turn.intent == "ask_more":
+        intent = intent or turn.intent
+        if intent == "ask_more":
             self._more(draft)
             return
         procedures = turn.entity_values("procedure")
@@ -369,7 +379,7 @@ class _Composer:
             # A follow-up ("and the risks?") is about what was discussed before.
             procedures = (turn.slots["procedure"],)
             context = {"procedure": turn.slots["procedure"], "from": "conversation"}
-        answer = self.answers.answer_for(turn.intent, procedures, turn.text)
+        answer = self.answers.answer_for(intent, procedures, turn.text)
         if answer is None:
             self._offer_topics(draft)
             return
@@ -454,6 +464,23 @@ class _Composer:
             if answer is not None and guess is not None and guess.topic == answer.topic:
                 draft.add(answer)
                 return True
+        return False
+
+    def _follow_up(self, draft: _Draft) -> bool:
+        """A short follow-up the model is unsure of ("is that permanent?", "and how long does
+        it take?") is answered inside the topic just discussed, when one of the model's three
+        best guesses is that topic: the conversation and the model agree."""
+        topic = self.turn.slots.get("last_topic")
+        if not topic or topic in NOT_FOLLOWED_UP or not FOLLOW_UP.search(self.turn.text):
+            return False
+        if len(self.turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+            return False
+        guesses = [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
+        for intent in guesses[:3]:
+            guess = self.answers.answer_for(intent)
+            if guess is not None and guess.topic == topic:
+                self._answer(draft, intent)
+                return bool(draft.answers)
         return False
 
     def _symptom(self, draft: _Draft, unclear: bool) -> None:
