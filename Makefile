@@ -8,7 +8,7 @@ RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run run-production shell admin train test lint validate pytest unit lock evaluate calibrate compare crossval bench
+.PHONY: help install run run-production shell admin train test lint validate pytest unit lock evaluate calibrate compare crossval bench fuzz
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
@@ -24,6 +24,7 @@ help:
 	@echo "make compare   NLU pipelines: training time, frozen test split, yardstick (results/compare.md)"
 	@echo "make crossval  5-fold cross-validation grouped by source page"
 	@echo "make bench     benchmarks: NLU vs baselines, triage, load, memory (bench/results/)"
+	@echo "make fuzz      10,000 generated inputs to the patient webhook (bench/results/fuzz.json)"
 	@echo "make lock   regenerate requirements/*.lock from requirements/*.in"
 
 install:
@@ -89,3 +90,8 @@ crossval: install
 # Benchmarks, separate from the tests; bounded in time, loopback only. Report: bench/results/.
 bench: install
 	timeout 3600 $(PY) -m bench.run
+
+# Hypothesis sends 10,000 generated inputs to the running webhook: no 5xx, the reply contract,
+# stored once, red flags triaged (bench/fuzz.py). Separate from the tests; loopback only.
+fuzz: install
+	timeout 5400 $(PY) -m bench.fuzz --examples 10000
