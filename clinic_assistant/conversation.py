@@ -460,7 +460,7 @@ class _Composer:
         guesses = [name for name, _ in self.turn.intent_ranking if name != "nlu_fallback"]
         guess = self.answers.answer_for(guesses[0]) if guesses else None
         for procedure in self.turn.entity_values("procedure"):
-            answer = self.answers.about_procedure(procedure)
+            answer = self.answers.about_procedure(procedure, self.turn.text)
             if answer is not None and guess is not None and guess.topic == answer.topic:
                 draft.add(answer)
                 return True

@@ -106,11 +106,12 @@ class AnswerService:
                 return self.view(answer)
         return None
 
-    def about_procedure(self, procedure: str) -> AnswerView | None:
-        """The general answer about a procedure, for personal questions about it."""
+    def about_procedure(self, procedure: str, text: str = "") -> AnswerView | None:
+        """The answer about a procedure: among its option answers, the one whose keywords the
+        message uses most ("benefits of a reduction"), else the first (the general one)."""
         about = [a for a in self.answers.all() if procedure in a.procedures]
         options = [a for a in about if a.topic.startswith("option_")]
-        chosen = (options or about or [None])[0]
+        chosen = choose(options or about, (procedure,), text)
         return self.view(chosen) if chosen else None
 
     def suggestions(self, ranked_intents: Iterable[str], limit: int = 3) -> list[Suggestion]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -55,6 +56,8 @@ def action_server(tmp_path_factory: pytest.TempPathFactory, project_root) -> Ite
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own process group: the server's worker processes are stopped with it.
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -68,8 +71,20 @@ def action_server(tmp_path_factory: pytest.TempPathFactory, project_root) -> Ite
             time.sleep(0.25)
         yield url
     finally:
-        process.terminate()
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group; SIGKILL it if it has not gone within 20 s (a
+    loaded machine can take that long), so no worker is left running after the tests."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        pass  # already gone
 
 
 @pytest.mark.parametrize("headers", [{}, {HEADER: "wrong"}, {HEADER: ""}])

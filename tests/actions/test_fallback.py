@@ -82,3 +82,16 @@ def test_a_new_unsure_question_is_not_taken_for_a_follow_up(
     )  # fmt: skip
     run = run_action(ActionDefaultFallback(app_context), tracker)
     assert run.custom["topic"] == "fallback"
+
+
+def test_an_unsure_question_naming_a_procedure_gets_that_procedures_answer_its_words_pick(
+    app_context: AppContext, run_action
+) -> None:
+    reduction = {"entity": "procedure", "value": "reduction_reshaping", "text": "breast reduction",
+                 "start": 24, "end": 40}  # fmt: skip
+    tracker = make_tracker(
+        "what are the benefits of breast reduction and reshaping?", "nlu_fallback", 0.6,
+        entities=[reduction], ranking=[("nlu_fallback", 0.64), ("ask_reduction_reshaping", 0.6)],
+    )  # fmt: skip
+    run = run_action(ActionDefaultFallback(app_context), tracker)
+    assert run.custom["answer_id"] == "reduction-reshaping-benefits"
