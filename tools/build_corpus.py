@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity  # noqa: E402
-from clinic_common.corpus import page_key  # noqa: E402
+from clinic_common.corpus import PROVENANCE, page_key, read_provenance  # noqa: E402
 
 NLU_FILES = ("nlu_options", "nlu_recovery", "nlu_margins", "nlu_conversation")
 # Share of pages in each split of the NLU corpus (by a hash of the page address).
@@ -103,7 +103,7 @@ def drop_near_duplicates(rows: list[dict], yardstick: list[str]) -> list[dict]:
 
 
 def write_nlu(rows: list[dict]) -> None:
-    with open(ROOT / "data" / "nlu_provenance.csv", "w", newline="") as out:
+    with open(ROOT / PROVENANCE, "w", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["split", "intent", "text", "source", "context", "also"])
         for row in rows:
@@ -176,14 +176,9 @@ def write_triage(train: list[dict], unseen: list[dict]) -> None:
         )
 
 
-def read_provenance_rows() -> list[dict]:
-    with open(ROOT / "data" / "nlu_provenance.csv", newline="") as source:
-        return list(csv.DictReader(source))
-
-
 def add_batches(paths: list[Path], yardstick: list[str]) -> None:
     """Add gathered batches to the training split; the held-out splits stay as frozen."""
-    rows = read_provenance_rows()
+    rows: list[dict] = list(read_provenance(ROOT / PROVENANCE))
     held_out_pages = {page_key(r["source"]) for r in rows if r["split"] != "train"}
     triage_unseen = read_jsonl(ROOT / "tests" / "triage" / "unseen.jsonl")
     frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen}
