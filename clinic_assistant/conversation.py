@@ -475,8 +475,7 @@ class _Composer:
             return False
         if len(self.turn.text.split()) > FOLLOW_UP_MAX_WORDS:
             return False
-        guesses = [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
-        for intent in guesses[:3]:
+        for intent in self._question_guesses()[:3]:
             guess = self.answers.answer_for(intent)
             if guess is not None and guess.topic == topic:
                 self._answer(draft, intent)
@@ -512,8 +511,12 @@ class _Composer:
         if answer is not None and answer.id not in {a.id for a, _, _ in draft.answers}:
             draft.add(answer)
 
+    def _question_guesses(self) -> list[str]:
+        """The model's ranked intents that are information questions, best first."""
+        return [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
+
     def _suggestions(self) -> tuple[Button, ...]:
-        ranked = [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
+        ranked = self._question_guesses()
         if not FRIGHTENING_RAISED.search(self.turn.text):
             ranked = [name for name in ranked if name not in FRIGHTENING_INTENTS]
         suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=3)

@@ -51,37 +51,32 @@ def test_the_dialogue_fallback_replies_with_the_contract_too(
 FOLLOW_UP_RANKING = [("nlu_fallback", 0.64), ("ask_what_is", 0.3), ("ask_risks", 0.2)]
 
 
+def unsure_topic_after(app_context: AppContext, run_action, text: str, last_topic: str) -> str:
+    """The reply's topic for an unsure message sent after an answer on ``last_topic``."""
+    tracker = make_tracker(
+        text, "nlu_fallback", 0.6, ranking=FOLLOW_UP_RANKING, slots={"last_topic": last_topic}
+    )
+    return run_action(ActionDefaultFallback(app_context), tracker).custom["topic"]
+
+
 def test_answers_an_unsure_follow_up_inside_the_topic_just_discussed(
     app_context: AppContext, run_action
 ) -> None:
-    tracker = make_tracker(
-        "is that permanent?", "nlu_fallback", 0.64, ranking=FOLLOW_UP_RANKING,
-        slots={"last_topic": "risks"},
-    )  # fmt: skip
-    run = run_action(ActionDefaultFallback(app_context), tracker)
-    assert run.custom["topic"] == "risks"
+    assert unsure_topic_after(app_context, run_action, "is that permanent?", "risks") == "risks"
 
 
 def test_offers_topics_when_the_follow_up_does_not_match_the_topic_discussed(
     app_context: AppContext, run_action
 ) -> None:
-    tracker = make_tracker(
-        "is that permanent?", "nlu_fallback", 0.64, ranking=FOLLOW_UP_RANKING,
-        slots={"last_topic": "prognosis"},
-    )  # fmt: skip
-    run = run_action(ActionDefaultFallback(app_context), tracker)
-    assert run.custom["topic"] == "fallback"
+    topic = unsure_topic_after(app_context, run_action, "is that permanent?", "prognosis")
+    assert topic == "fallback"
 
 
 def test_a_new_unsure_question_is_not_taken_for_a_follow_up(
     app_context: AppContext, run_action
 ) -> None:
-    tracker = make_tracker(
-        "can i use the thing from my tummy", "nlu_fallback", 0.6, ranking=FOLLOW_UP_RANKING,
-        slots={"last_topic": "risks"},
-    )  # fmt: skip
-    run = run_action(ActionDefaultFallback(app_context), tracker)
-    assert run.custom["topic"] == "fallback"
+    text = "can i use the thing from my tummy"
+    assert unsure_topic_after(app_context, run_action, text, "risks") == "fallback"
 
 
 def test_an_unsure_question_naming_a_procedure_gets_that_procedures_answer_its_words_pick(
