@@ -47,7 +47,7 @@ from clinic_common.conversations import (
 )
 from clinic_common.text import normalise_message
 from clinic_nlu import delivery, safe_parse, speedups
-from clinic_nlu.limits import limiter
+from clinic_nlu.limits import limiter, max_body_bytes
 
 logger = logging.getLogger(__name__)
 JSON_TYPES = ("application/json",)
@@ -83,7 +83,7 @@ class SafeRestInput(RestInput):
             "conversation", int(os.environ.get("CLINIC_RATE_PER_CONVERSATION", "30"))
         )
         self.per_address = limiter("address", int(os.environ.get("CLINIC_RATE_PER_ADDRESS", "300")))
-        self.max_body = int(os.environ.get("CLINIC_MAX_BODY_BYTES", "65536"))
+        self.max_body = max_body_bytes()
         self.body_seconds = float(os.environ.get("CLINIC_BODY_SECONDS", "10"))
         self.origins = set(os.environ.get("CLINIC_WIDGET_ORIGINS", "").replace(",", " ").split())
         # Conversation secrets are HMACs under this key; without it no conversation could be

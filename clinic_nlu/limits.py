@@ -1,7 +1,9 @@
-"""Rate limits for the patient channel: a sliding window per key, in this process or in Redis.
+"""Request limits for the Rasa server: rate limits and the body size.
 
-With several Rasa servers the limit must be shared, or each server would allow the full
-amount; ``limiter`` uses Redis when ``CLINIC_REDIS_URL`` is set.
+Rate limits are a sliding window per key, in this process or in Redis: with several Rasa
+servers the limit must be shared, or each server would allow the full amount; ``limiter`` uses
+Redis when ``CLINIC_REDIS_URL`` is set. ``max_body_bytes`` is the one place the body limit and
+its default are read, for Sanic's own limit (``clinic_nlu.serve``) and the patient webhook's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from typing import Protocol
 
 logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60.0
+
+
+def max_body_bytes() -> int:
+    """The largest request body the server accepts (``CLINIC_MAX_BODY_BYTES``, 64 KB)."""
+    return int(os.environ.get("CLINIC_MAX_BODY_BYTES", "65536"))
 
 
 class Limiter(Protocol):

@@ -20,11 +20,12 @@ import os
 import sys
 
 from clinic_common.logs import install_log_redaction
+from clinic_nlu.limits import max_body_bytes
 
 
 def limit_requests() -> None:
     """Sanic reads SANIC_* variables into its config when Rasa creates the app."""
-    os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("CLINIC_MAX_BODY_BYTES", "65536")
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(max_body_bytes())
     os.environ["SANIC_REQUEST_TIMEOUT"] = os.environ.get("CLINIC_HEADER_SECONDS", "10")
 
 
