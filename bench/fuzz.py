@@ -37,9 +37,9 @@ import requests
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from clinic_assistant.contract import TOPICS, TRIAGE_LEVELS
 from clinic_assistant.runtime.model import RasaEnvironment, train
 from clinic_assistant.settings import PROJECT_ROOT
+from clinic_common.contract import TOPICS, TRIAGE_LEVELS, URGENT_LEVELS
 from clinic_common.conversations import is_conversation_id
 from clinic_common.text import normalise_message
 from tests.support.stack import stack_settings, start_stack
@@ -54,7 +54,6 @@ RED_FLAGS = [
     "I'm coughing up blood",
     "the flap has gone black and cold",
 ]
-URGENT = ("contact_team_today", "emergency")
 
 # ------------------------------------------------------------------------------ strategies
 EMOJI = st.sampled_from([
@@ -238,7 +237,7 @@ class Fuzzer:
         if case["red_flag"]:
             figures.red_flags += 1
             levels = {(c.get("triage") or {}).get("level") for c in found}
-            if levels & set(URGENT):
+            if levels & set(URGENT_LEVELS):
                 figures.red_flags_triaged += 1
             else:
                 self.expect(False, f"red flag not triaged ({levels}): {body['message']!r:.200}")

@@ -53,7 +53,7 @@ def nlu_quality() -> dict:
 
 
 def triage_quality() -> dict:
-    from clinic_assistant.contract import TRIAGE_LEVELS
+    from clinic_common.contract import TRIAGE_LEVELS
 
     engine = TriageEngine(PROJECT_ROOT / "data" / "triage")
     cases = yaml.safe_load((PROJECT_ROOT / "tests/triage/cases.yml").read_text())["cases"]

@@ -29,7 +29,7 @@ def command_seed(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def command_train(settings: Settings, args: argparse.Namespace) -> None:
-    train(RasaEnvironment(settings.root), force=args.force)
+    train(RasaEnvironment.of(settings), force=args.force)
 
 
 def api_token() -> str:
@@ -43,7 +43,7 @@ def api_token() -> str:
 
 def command_run(settings: Settings, args: argparse.Namespace) -> None:
     print(prepare_database(settings).summary())
-    model = train(RasaEnvironment(settings.root))
+    model = train(RasaEnvironment.of(settings))
     run_dir = settings.root / "var" / "run"
     config = StackConfig(
         settings=settings,
@@ -121,7 +121,7 @@ def command_run_production(settings: Settings, args: argparse.Namespace) -> None
     )  # fmt: skip
     config.check()
     print(prepare_database(settings).summary())
-    train(RasaEnvironment(settings.root))
+    train(RasaEnvironment.of(settings))
     cluster = Cluster(config)
 
     def start() -> None:
@@ -139,7 +139,7 @@ def command_run_production(settings: Settings, args: argparse.Namespace) -> None
 def command_shell(settings: Settings, args: argparse.Namespace) -> None:
     """Talk to the assistant in the terminal with `rasa shell`, with a real action server."""
     print(prepare_database(settings).summary())
-    model = train(RasaEnvironment(settings.root))
+    model = train(RasaEnvironment.of(settings))
     config = StackConfig(
         settings=settings, model=model, run_dir=settings.root / "var" / "shell",
         rasa_port=args.rasa_port, action_port=args.action_port,

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from clinic_assistant.answers.service import AnswerService, AnswerView, fill_placeholders
-from clinic_assistant.contract import NEEDS_REVIEW, TRIAGE_LEVELS, Triage, reply_custom
 from clinic_assistant.db.models import TurnRecord
 from clinic_assistant.db.repositories import TurnRepository
-from clinic_assistant.flags import ALERT_LEVELS, FlagService, Urgency
+from clinic_assistant.flags import FlagService, Urgency
 from clinic_assistant.triage import Assessment
 from clinic_assistant.triage.second_opinion import with_second_opinion
+from clinic_common.contract import NEEDS_REVIEW, URGENT_LEVELS, Triage, rank, reply_custom
 from clinic_common.redaction import redact
 
 if TYPE_CHECKING:
@@ -185,17 +185,13 @@ class _Draft:
             self.answers.append((answer, buttons, extra))
 
 
-def _rank(level: str) -> int:
-    return TRIAGE_LEVELS.index(level)
-
-
 def symptom_triage(assessment: Assessment) -> Triage:
     """The level and reason from the signs themselves (not from requests or decisions)."""
     signs = [f for f in assessment.findings if f.level != "none"]
     if not signs:
         return Triage()
     # The assessment's level is the highest sign's whenever a sign reaches routine follow-up.
-    return Triage(level=max((f.effective_level for f in signs), key=_rank),
+    return Triage(level=max((f.effective_level for f in signs), key=rank),
                   reason=assessment.reason)  # fmt: skip
 
 
@@ -287,7 +283,7 @@ class _Composer:
         draft = _Draft()
         if symptoms.level != "none":
             draft.add(self.answers.answer_for(SAFETY_ANSWERS[symptoms.level]))
-        urgent_level = triage.level if triage.level in ALERT_LEVELS else None
+        urgent_level = triage.level if triage.level in URGENT_LEVELS else None
         if urgent_level and assessment.wants_to_wait:
             # "Can it wait till Thursday?" / "I'll ring on Monday": no, and why.
             draft.add(self.answers.answer_for(DO_NOT_WAIT_ANSWERS[urgent_level]))
@@ -333,7 +329,7 @@ class _Composer:
     def _still_urgent(self, symptoms: Triage) -> Urgency | None:
         """The conversation's open urgent flag, when this turn's own signs are less urgent."""
         ongoing = self.ongoing
-        if ongoing is None or _rank(symptoms.level) >= _rank(ongoing.level):
+        if ongoing is None or rank(symptoms.level) >= rank(ongoing.level):
             return None
         return ongoing
 
@@ -597,7 +593,7 @@ class _Composer:
                 kept.append((view, buttons, {**extra, "held_answer_id": answer.id}))
                 said = True
         draft.answers = kept
-        if _rank(triage.level) < _rank("routine_followup"):
+        if rank(triage.level) < rank("routine_followup"):
             return Triage("routine_followup", HELD_REASON), "held_answer"
         return triage, flag_kind
 

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import String, case, cast, exists, func, select
 from sqlalchemy.orm import Session
 
-from clinic_assistant.contract import TRIAGE_LEVELS
 from clinic_assistant.db.models import ConversationReview, Flag, TurnRecord
+from clinic_common.contract import TRIAGE_LEVELS
 
 PAGE_SIZE = 25
 _LEVEL_RANK = case(

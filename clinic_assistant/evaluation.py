@@ -32,7 +32,7 @@ from typing import Any
 import requests
 import yaml
 
-from clinic_assistant.contract import TRIAGE_LEVELS
+from clinic_common.contract import TRIAGE_LEVELS, URGENT_LEVELS, rank
 
 UNSEEN_TRIAGE = Path("tests/triage/unseen.jsonl")
 NLU_TEST = Path("tests/nlu/real_test.yml")
@@ -68,7 +68,7 @@ def ask(webhook_url: str, text: str, sender: str | None = None) -> Reply:
         custom = message.get("custom") or {}
         topic = custom.get("topic", topic)
         got = (custom.get("triage") or {}).get("level", "none")
-        if TRIAGE_LEVELS.index(got) > TRIAGE_LEVELS.index(level):
+        if rank(got) > rank(level):
             level = got
     return Reply(topic, level, " ".join(t for t in texts if t))
 
@@ -112,15 +112,13 @@ def triage_report(webhook_url: str, items: Iterable[dict]) -> dict[str, Any]:
     report: dict[str, Any] = {"rows": rows}
     for level in TRIAGE_LEVELS:
         of_level = [r for r in rows if r["level"] == level]
-        rank = TRIAGE_LEVELS.index(level)
+        floor = rank(level)
         report[level] = {
-            "safe": rate(of_level, lambda r, rank=rank: TRIAGE_LEVELS.index(r["got"]) >= rank),
+            "safe": rate(of_level, lambda r, floor=floor: rank(r["got"]) >= floor),
             "exact": rate(of_level, lambda r, level=level: r["got"] == level),
         }
     none_rows = [r for r in rows if r["level"] == "none"]
-    report["none"]["raised_to_same_day"] = rate(
-        none_rows, lambda r: r["got"] in ("contact_team_today", "emergency")
-    )
+    report["none"]["raised_to_same_day"] = rate(none_rows, lambda r: r["got"] in URGENT_LEVELS)
     return report
 
 
@@ -148,9 +146,7 @@ def nlu_report(webhook_url: str, messages: Iterable[tuple[str, str]], answers_di
         "right": rate(rows, lambda r: r["got"] == r["expected"]),
         "wrong": rate(rows, lambda r: r["got"] not in (r["expected"], "fallback")),
         "fallback": rate(rows, lambda r: r["got"] == "fallback"),
-        "plain_questions_raised_to_same_day": rate(
-            plain, lambda r: r["level"] in ("contact_team_today", "emergency")
-        ),
+        "plain_questions_raised_to_same_day": rate(plain, lambda r: r["level"] in URGENT_LEVELS),
         "plain_questions_flagged": rate(plain, lambda r: r["level"] != "none"),
     }
 
@@ -244,7 +240,7 @@ def main() -> None:
     if args.url:
         report = run(args.url, PROJECT_ROOT)
     else:
-        model = train(RasaEnvironment(PROJECT_ROOT))
+        model = train(RasaEnvironment.of(Settings.from_env()))
         with tempfile.TemporaryDirectory(prefix="clinic-evaluate-") as temp:
             directory = Path(temp)
             settings = Settings.from_env({

@@ -7,19 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from clinic_assistant.contract import TRIAGE_LEVELS
 from clinic_assistant.db.models import Flag, FlagEvent, Notification, utcnow
 from clinic_assistant.db.repositories import FlagRepository, NotificationRepository
+from clinic_common.contract import URGENT_LEVELS, rank
 
 ASSISTANT = "assistant"
-# Levels at which staff are alerted at once, not only through the queue.
-ALERT_LEVELS = ("contact_team_today", "emergency")
 # Unambiguous characters for references read out on the phone (no 0/O, 1/I).
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def _rank(level: str) -> int:
-    return TRIAGE_LEVELS.index(level)
 
 
 class FlagError(ValueError):
@@ -60,7 +54,7 @@ class FlagService:
     def ongoing_urgency(self, conversation_id: str) -> Urgency | None:
         """The conversation's unresolved flag, if it is at an alert level (open or seen)."""
         flag = self.flags.open_for_conversation(conversation_id)
-        if flag is None or flag.level not in ALERT_LEVELS:
+        if flag is None or flag.level not in URGENT_LEVELS:
             return None
         return Urgency(flag.level, flag.reason, flag.reference)
 
@@ -93,7 +87,7 @@ class FlagService:
         else:
             created = False
             escalated = self._update(flag, message_id, message_text, level, reason, kind)
-        alert = level in ALERT_LEVELS and (created or escalated)
+        alert = level in URGENT_LEVELS and (created or escalated)
         if alert:
             self.notifications.add(Notification(flag_id=flag.id, level=flag.level))
             self.session.flush()
@@ -120,7 +114,7 @@ class FlagService:
         flag.occurrences += 1
         flag.message_id, flag.message_text = message_id, message_text
         flag.updated_at = utcnow()
-        escalated = _rank(level) > _rank(flag.level)
+        escalated = rank(level) > rank(flag.level)
         if escalated:
             flag.level, flag.reason, flag.kind = level, reason, kind
             if flag.status == "acknowledged":

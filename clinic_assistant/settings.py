@@ -15,24 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from clinic_assistant.phone_lines import parse_opening_hours, urgent_phone
-from clinic_common.redaction import KINDS, configured_kinds
+from clinic_common import settings as spec
+from clinic_common.redaction import KINDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _non_negative_int(env: Mapping[str, str], name: str, default: int = 0) -> int:
-    raw = env.get(name, "").strip() or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} cannot be negative")
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -44,14 +30,14 @@ class ClinicDetails:
     team_hours: str
     emergency_number: str
     # A crisis line for patients in despair, and how to raise a complaint (issue 13).
-    crisis_line: str = "Samaritans, free, day or night, on 116 123"
-    complaints: str = "ask the team for the clinic's complaints procedure (PALS in the NHS)"
+    crisis_line: str = spec.CRISIS_LINE.default_value
+    complaints: str = spec.COMPLAINTS.default_value
     # The number for problems that must be seen today when the day line is closed, when the
     # day line is open ("Mon-Fri 09:00-17:00"; "" when not known: both numbers are given),
     # and the clinic's time zone, which decides what "now" is.
     out_of_hours_phone: str = ""
     team_line_open: str = ""
-    timezone: str = "Europe/London"
+    timezone: str = spec.TIMEZONE.default_value
 
     def __post_init__(self) -> None:
         parse_opening_hours(self.team_line_open)  # a typo fails at start, not with a patient
@@ -79,11 +65,11 @@ class EmailSettings:
     """Where staff alerts about urgent flags go. No host: alerts are recorded, not sent."""
 
     host: str = ""
-    port: int = 25
+    port: int = spec.SMTP_PORT.default_value
     username: str = ""
     password: str = ""
     starttls: bool = False
-    sender: str = "assistant@localhost"
+    sender: str = spec.ALERT_FROM.default_value
     recipients: tuple[str, ...] = ()
 
     @property
@@ -102,24 +88,26 @@ class Settings:
     # lock store (and for rate limits) so that several Rasa servers can share the work.
     tracker_url: str = ""
     redis_url: str = ""
+    # The Rasa environment (Rasa 3.6.21 and its old pins): .venv-rasa unless set.
+    rasa_venv: Path | None = None
     email: EmailSettings = EmailSettings()
     # Links in staff alerts point here (the staff console).
-    console_url: str = "http://localhost:8000/console"
+    console_url: str = spec.CONSOLE_URL.default_value
     # A console session ends after this many minutes without a request.
-    console_session_minutes: int = 30
+    console_session_minutes: int = spec.CONSOLE_SESSION_MINUTES.default_value
     # Where browsers reach the Rasa server's REST channel (the widget talks to it), and the
     # web pages allowed to embed the widget (CORS allow-list of the Rasa server).
-    rasa_public_url: str = "http://localhost:5005"
-    widget_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    rasa_public_url: str = spec.RASA_PUBLIC_URL.default_value
+    widget_origins: tuple[str, ...] = spec.WIDGET_ORIGINS.default_value
     # Personal details replaced in everything stored and logged (clinic_common.redaction).
     redact: tuple[str, ...] = KINDS
     # Conversations idle for longer are deleted by the retention job (0: the job must be told).
     retention_days: int = 0
     # The patient channel's limits: message length, and messages per minute per conversation
     # and per address (0: no limit).
-    max_message_chars: int = 2000
-    rate_per_conversation: int = 30
-    rate_per_address: int = 300
+    max_message_chars: int = spec.MAX_MESSAGE_CHARS.default_value
+    rate_per_conversation: int = spec.RATE_PER_CONVERSATION.default_value
+    rate_per_address: int = spec.RATE_PER_ADDRESS.default_value
     # Secrets (environment only, like RASA_API_TOKEN; ``with_local_secrets`` makes them up for
     # a local install): the key conversation secrets are derived from (clinic_common.
     # conversations), and the secret Rasa sends the action server with every call.
@@ -131,55 +119,49 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting (clinic_common.settings declares each one and its default)."""
         env = os.environ if environ is None else environ
-        root = Path(env.get("CLINIC_ROOT", PROJECT_ROOT)).resolve()
+        root = Path(spec.ROOT.read(env) or PROJECT_ROOT).resolve()
         var = root / "var"
         return cls(
             root=root,
-            database_url=env.get("CLINIC_DATABASE_URL", f"sqlite:///{var / 'clinic.db'}"),
-            tracker_database_path=Path(env.get("CLINIC_TRACKER_DB", var / "rasa_tracker.db")),
-            tracker_url=env.get("CLINIC_TRACKER_URL", ""),
-            redis_url=env.get("CLINIC_REDIS_URL", ""),
+            database_url=spec.DATABASE_URL.read(env) or f"sqlite:///{var / 'clinic.db'}",
+            tracker_database_path=Path(spec.TRACKER_DB.read(env) or var / "rasa_tracker.db"),
+            tracker_url=spec.TRACKER_URL.read(env),
+            redis_url=spec.REDIS_URL.read(env),
+            rasa_venv=Path(spec.RASA_VENV.read(env) or root / ".venv-rasa"),
             clinic=ClinicDetails(
-                name=env.get("CLINIC_NAME", "the breast clinic"),
-                team_phone=env.get("CLINIC_TEAM_PHONE", "the number on your appointment letter"),
-                team_hours=env.get("CLINIC_TEAM_HOURS", "Monday to Friday, 9am to 5pm"),
-                emergency_number=env.get("CLINIC_EMERGENCY_NUMBER", "999"),
-                crisis_line=env.get("CLINIC_CRISIS_LINE", ClinicDetails.crisis_line),
-                complaints=env.get("CLINIC_COMPLAINTS", ClinicDetails.complaints),
-                out_of_hours_phone=env.get("CLINIC_OUT_OF_HOURS_PHONE", "").strip(),
-                team_line_open=env.get("CLINIC_TEAM_LINE_OPEN", ""),
-                timezone=env.get("CLINIC_TIMEZONE", "") or ClinicDetails.timezone,
+                name=spec.CLINIC_NAME.read(env),
+                team_phone=spec.TEAM_PHONE.read(env),
+                team_hours=spec.TEAM_HOURS.read(env),
+                emergency_number=spec.EMERGENCY_NUMBER.read(env),
+                crisis_line=spec.CRISIS_LINE.read(env),
+                complaints=spec.COMPLAINTS.read(env),
+                out_of_hours_phone=spec.OUT_OF_HOURS_PHONE.read(env),
+                team_line_open=spec.TEAM_LINE_OPEN.read(env),
+                timezone=spec.TIMEZONE.read(env),
             ),
             email=EmailSettings(
-                host=env.get("CLINIC_SMTP_HOST", ""),
-                port=int(env.get("CLINIC_SMTP_PORT", "25")),
-                username=env.get("CLINIC_SMTP_USER", ""),
-                password=env.get("CLINIC_SMTP_PASSWORD", ""),
-                starttls=env.get("CLINIC_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
-                sender=env.get("CLINIC_ALERT_FROM", "assistant@localhost"),
-                recipients=tuple(
-                    address.strip()
-                    for address in env.get("CLINIC_ALERT_TO", "").split(",")
-                    if address.strip()
-                ),
+                host=spec.SMTP_HOST.read(env),
+                port=spec.SMTP_PORT.read(env),
+                username=spec.SMTP_USER.read(env),
+                password=spec.SMTP_PASSWORD.read(env),
+                starttls=spec.SMTP_STARTTLS.read(env),
+                sender=spec.ALERT_FROM.read(env),
+                recipients=spec.ALERT_TO.read(env),
             ),
-            console_url=env.get("CLINIC_CONSOLE_URL", "http://localhost:8000/console").rstrip("/"),
-            console_session_minutes=int(env.get("CLINIC_CONSOLE_SESSION_MINUTES", "30")),
-            rasa_public_url=env.get("CLINIC_RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
-            widget_origins=tuple(
-                env.get("CLINIC_WIDGET_ORIGINS", "http://localhost:8000 http://127.0.0.1:8000")
-                .replace(",", " ")
-                .split()
-            ),
-            redact=configured_kinds(env),
-            retention_days=_non_negative_int(env, "CLINIC_RETENTION_DAYS"),
-            max_message_chars=_non_negative_int(env, "CLINIC_MAX_MESSAGE_CHARS", 2000),
-            rate_per_conversation=_non_negative_int(env, "CLINIC_RATE_PER_CONVERSATION", 30),
-            rate_per_address=_non_negative_int(env, "CLINIC_RATE_PER_ADDRESS", 300),
-            conversation_key=env.get("CLINIC_CONVERSATION_KEY", ""),
-            action_secret=env.get("CLINIC_ACTION_SECRET", ""),
-            require_clinical_approval=_flag(env, "CLINIC_REQUIRE_CLINICAL_APPROVAL"),
+            console_url=spec.CONSOLE_URL.read(env).rstrip("/"),
+            console_session_minutes=spec.CONSOLE_SESSION_MINUTES.read(env),
+            rasa_public_url=spec.RASA_PUBLIC_URL.read(env).rstrip("/"),
+            widget_origins=spec.WIDGET_ORIGINS.read(env),
+            redact=spec.REDACT.read(env),
+            retention_days=spec.RETENTION_DAYS.read(env),
+            max_message_chars=spec.MAX_MESSAGE_CHARS.read(env),
+            rate_per_conversation=spec.RATE_PER_CONVERSATION.read(env),
+            rate_per_address=spec.RATE_PER_ADDRESS.read(env),
+            conversation_key=spec.CONVERSATION_KEY.read(env),
+            action_secret=spec.ACTION_SECRET.read(env),
+            require_clinical_approval=spec.REQUIRE_CLINICAL_APPROVAL.read(env),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -190,6 +172,7 @@ class Settings:
             "CLINIC_TRACKER_DB": str(self.tracker_database_path),
             "CLINIC_TRACKER_URL": self.tracker_url,
             "CLINIC_REDIS_URL": self.redis_url,
+            "CLINIC_RASA_VENV": str(self.rasa_venv or ""),
             "CLINIC_NAME": self.clinic.name,
             "CLINIC_TEAM_PHONE": self.clinic.team_phone,
             "CLINIC_TEAM_HOURS": self.clinic.team_hours,

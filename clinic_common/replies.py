@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinic_common.contract import Triage, reply_custom
+
 
 def system_reply(answer_id: str, text: str, **extra: Any) -> list[dict[str, Any]]:
-    custom = {"topic": "fallback", "answer_id": answer_id, "sources": [],
-              "triage": {"level": "none", "reason": ""}, "title": "", **extra}  # fmt: skip
+    custom = reply_custom(topic="fallback", answer_id=answer_id, sources=(), triage=Triage(),
+                          title="", **extra)  # fmt: skip
     return [{"recipient_id": "", "text": text}, {"recipient_id": "", "custom": custom}]
 
 

@@ -33,11 +33,12 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinic_common.contract import TRIAGE_LEVELS
 from clinic_common.text import without_emoji
 from clinic_nlu.minilm import SentenceEncoder
 
 logger = logging.getLogger(__name__)
-LEVELS = ("none", "routine_followup", "contact_team_today", "emergency")
+LEVELS = TRIAGE_LEVELS
 OUTPUT_KEY = "triage_opinion"
 WEIGHTS_FILE = "triage_classifier.json"
 # NLU intents whose examples are not symptom reports: level none for the classifier.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from clinic_assistant.contract import REVIEW_STATUSES, TOPICS
+from clinic_common.contract import REVIEW_STATUSES, TOPICS
 
 # Topics whose answers carry no medical facts, so they need no source.
 UNSOURCED_TOPICS = ("greeting_smalltalk", "fallback", "out_of_scope")

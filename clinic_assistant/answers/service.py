@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from clinic_assistant.answers.catalogue import UNSOURCED_TOPICS
-from clinic_assistant.contract import SourceRef
 from clinic_assistant.db.models import Answer
 from clinic_assistant.db.repositories import AnswerRepository, SourceRepository
+from clinic_common.contract import SourceRef
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

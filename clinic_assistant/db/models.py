@@ -18,8 +18,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-REVIEW_STATUSES = ("approved", "needs_clinical_review")
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -102,10 +100,6 @@ class AnswerVersion(Base):
     approval_note: Mapped[str] = mapped_column(Text, default="")
 
     answer: Mapped[Answer] = relationship(back_populates="versions")
-
-
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
-FLAG_KINDS = ("symptom", "personal_decision", "nurse_request")
 
 
 class Flag(Base):

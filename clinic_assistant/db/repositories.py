@@ -247,9 +247,6 @@ class TurnRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, turn: TurnRecord) -> None:
-        self.session.add(turn)
-
     def record(self, turn: TurnRecord) -> None:
         """Add the turn, or replace the one recorded for the same message (a repeat delivery:
         Rasa may ask for the actions of a message again after a server died mid-reply)."""

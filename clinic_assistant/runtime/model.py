@@ -14,6 +14,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clinic_assistant.settings import Settings
 
 # Relative to the project root. Curated answers (data/answers) are not here: they live in the
 # database and change without retraining.
@@ -42,10 +46,16 @@ class RasaEnvironment:
     """Where the Rasa environment is, and how to run things in it."""
 
     root: Path
+    # The Rasa environment's folder (Settings.rasa_venv); .venv-rasa in the project if None.
+    venv_path: Path | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> RasaEnvironment:
+        return cls(settings.root, settings.rasa_venv)
 
     @property
     def venv(self) -> Path:
-        return Path(os.environ.get("CLINIC_RASA_VENV", self.root / ".venv-rasa"))
+        return self.venv_path or self.root / ".venv-rasa"
 
     @property
     def python(self) -> Path:

@@ -160,7 +160,7 @@ class Stack:
     def __init__(self, config: StackConfig, supervisor: Supervisor | None = None) -> None:
         self.config = replace(config, settings=config.settings.with_local_secrets())
         self.supervisor = supervisor or Supervisor()
-        self.rasa_env = RasaEnvironment(config.settings.root)
+        self.rasa_env = RasaEnvironment.of(config.settings)
 
     def _app_env(self) -> dict[str, str]:
         return {

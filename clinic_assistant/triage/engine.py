@@ -14,8 +14,8 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from clinic_assistant.contract import TRIAGE_LEVELS, Triage
 from clinic_assistant.triage.patterns import compile_pattern
+from clinic_common.contract import TRIAGE_LEVELS, rank
 from clinic_common.text import without_emoji
 
 SPANS = "triage"
@@ -33,10 +33,6 @@ TEMPERATURE_WORDS = {
 }  # fmt: skip
 NEGATIONS = {"not", "never", "n't", "no"}
 NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d{1,2})?)(°?[cf])?$")
-
-
-def rank(level: str) -> int:
-    return TRIAGE_LEVELS.index(level)
 
 
 @dataclass(frozen=True)
@@ -84,10 +80,6 @@ class Assessment:
     set_aside: bool = False
     # Any symptom named at all, whatever its context.
     symptoms_named: bool = False
-
-    @property
-    def triage(self) -> Triage:
-        return Triage(level=self.level, reason=self.reason)
 
     @property
     def expected_findings(self) -> tuple[Finding, ...]:

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from clinic_assistant.contract import TRIAGE_LEVELS
-from clinic_assistant.triage.engine import Assessment, Finding, rank
+from clinic_assistant.triage.engine import Assessment, Finding
+from clinic_common.contract import TRIAGE_LEVELS, rank
 
 # Probability (of the level or above) at which the opinion overrules the rules' context.
 # Chosen on the patient corpus's calibration split, follow-ups included (never the frozen sets

@@ -1,6 +1,6 @@
 from actions.answers import ActionAnswerQuestion
 from clinic_assistant.app import AppContext
-from clinic_assistant.contract import TRIAGE_LEVELS
+from clinic_common.contract import TRIAGE_LEVELS
 from tests.actions.conftest import make_tracker
 
 TAP = {"entity": "procedure", "value": "tap_flap", "text": "TAP flap", "start": 10, "end": 18}

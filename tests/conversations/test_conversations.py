@@ -15,9 +15,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from clinic_assistant.contract import TOPICS, TRIAGE_LEVELS
 from clinic_assistant.db import Database
 from clinic_assistant.db.models import Flag
+from clinic_common.contract import TOPICS, TRIAGE_LEVELS
 from tests.support.smtp import SmtpServer
 from tests.support.stack import Chat
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clinic_assistant.contract import TRIAGE_LEVELS
 from clinic_assistant.triage import TriageEngine
+from clinic_common.contract import TRIAGE_LEVELS
 
 INFORMATION_INTENTS_EXCLUDED = {"report_symptom", "ask_personal_decision", "request_nurse"}
 

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from clinic_assistant.contract import TOPICS, TRIAGE_LEVELS
 from clinic_assistant.conversations import PAGE_SIZE, ConversationFilter, ConversationIndex
 from clinic_assistant.db.models import utcnow
 from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
 from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
 from clinic_assistant.web.security import audit
+from clinic_common.contract import TOPICS, TRIAGE_LEVELS
 from clinic_common.conversations import is_conversation_id
 
 router = APIRouter(prefix="/console")

@@ -1,13 +1,15 @@
 """The reply contract of DESIGN.md: the ``custom`` object every reply to a patient carries.
 
 The widget, the staff console and the evaluations all read this object, so its field names are
-fixed: fields may be added, never renamed.
+fixed: fields may be added, never renamed. Defined once here, in the standard library only, so
+the product (``.venv``) and the Rasa side (``.venv-rasa``) build and check the same shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 TOPICS = (
@@ -33,8 +35,54 @@ TOPICS = (
     "fallback",
 )
 
-# Ordered from least to most urgent: a higher level always wins.
-TRIAGE_LEVELS = ("none", "routine_followup", "contact_team_today", "emergency")
+
+class TriageLevel(StrEnum):
+    """The four triage levels of triage-reference.md, ordered from least to most urgent: a
+    higher level always wins. Members are strings, so they go into JSON and the database as
+    they are; comparisons follow urgency, not the alphabet."""
+
+    NONE = "none"
+    ROUTINE_FOLLOWUP = "routine_followup"
+    CONTACT_TEAM_TODAY = "contact_team_today"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_ORDER.index(self)
+
+    @property
+    def urgent(self) -> bool:
+        """Same day or emergency: the levels that alert staff and stay with the conversation."""
+        return self.rank >= _LEVEL_ORDER.index(TriageLevel.CONTACT_TEAM_TODAY)
+
+    def __lt__(self, other: object) -> bool:
+        return self.rank < TriageLevel(other).rank
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= TriageLevel(other).rank
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > TriageLevel(other).rank
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= TriageLevel(other).rank
+
+
+_LEVEL_ORDER = tuple(TriageLevel)
+# The level names, least urgent first (for templates, JSON schemas and tables).
+TRIAGE_LEVELS: tuple[str, ...] = tuple(level.value for level in TriageLevel)
+URGENT_LEVELS: tuple[str, ...] = tuple(level.value for level in TriageLevel if level.urgent)
+
+
+def rank(level: str) -> int:
+    """How urgent a level name is: 0 for none up to 3 for emergency (ValueError if unknown)."""
+    return TriageLevel(level).rank
+
+
+def most_urgent(levels: Iterable[str]) -> TriageLevel:
+    """The most urgent of the given level names (none when there are none)."""
+    return max((TriageLevel(level) for level in levels), default=TriageLevel.NONE)
+
 
 # How far an answer's content has been checked: against its source only, or signed off by a
 # clinician. An answer that still needs clinical review carries a ``notice`` for the patient.
@@ -48,8 +96,8 @@ class Triage:
     reason: str = ""
 
     def __post_init__(self) -> None:
-        if self.level not in TRIAGE_LEVELS:
-            raise ValueError(f"unknown triage level {self.level!r}")
+        # Raises ValueError for an unknown level; stored as the plain name.
+        object.__setattr__(self, "level", TriageLevel(self.level).value)
 
     def as_dict(self) -> dict[str, str]:
         return {"level": self.level, "reason": self.reason}
