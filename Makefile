@@ -79,13 +79,13 @@ evaluate: train
 # The fallback threshold is chosen on the calibration split (pages of its own), never on the
 # frozen test split or the yardstick; config.yml records the value it gave.
 calibrate: train
-	$(RASA_PY) -m clinic_nlu.evaluation models/clinic.tar.gz tests/nlu/real_calibration.yml --out results/calibration
+	$(RASA_PY) -m clinic_nlu.evaluation.intents models/clinic.tar.gz tests/nlu/real_calibration.yml --out results/calibration
 
 compare: install
-	$(RASA_PY) -m clinic_nlu.compare --out results/compare
+	$(RASA_PY) -m clinic_nlu.evaluation.compare --out results/compare
 
 crossval: install
-	$(RASA_PY) -m clinic_nlu.crossval --out results/crossval
+	$(RASA_PY) -m clinic_nlu.evaluation.crossval --out results/crossval
 
 # Benchmarks, separate from the tests; bounded in time, loopback only. Report: bench/results/.
 bench: install

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from clinic_nlu.compare import train_nlu
-from clinic_nlu.evaluation import (
+from clinic_nlu.evaluation.compare import train_nlu
+from clinic_nlu.evaluation.intents import (
     Prediction,
     calibrate,
     configured_thresholds,
@@ -104,7 +104,7 @@ def tfidf_logreg(train, test) -> tuple[list[Prediction], float]:
 
 
 def minilm_knn(train, test, k: int = 5) -> tuple[list[Prediction], float]:
-    from clinic_nlu.minilm import SentenceEncoder
+    from clinic_nlu.components.minilm import SentenceEncoder
 
     started = time.monotonic()
     encoder = SentenceEncoder()

@@ -58,7 +58,7 @@ fi
 want=$(digest data/entities/patterns.jsonl)
 if ! up_to_date build/spacy/clinic_en/patterns.sha256 "$want"; then
   say "spaCy pipeline (build/spacy/clinic_en) from data/entities/patterns.jsonl"
-  PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 .venv-rasa/bin/python -W ignore -m clinic_nlu.spacy_pipeline \
+  PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 .venv-rasa/bin/python -W ignore -m clinic_nlu.components.spacy_pipeline \
     data/entities/patterns.jsonl build/spacy/clinic_en
 fi
 

@@ -28,10 +28,11 @@ TRAINING_INPUTS = (
     "data/rules",
     "data/stories",
     "data/entities",
-    # The triage classifier's examples (clinic_nlu.triage_classifier).
+    # The triage classifier's examples (clinic_nlu.components.triage_classifier).
     "data/triage/examples.jsonl",
     "tests/triage/cases.yml",
-    "clinic_nlu",
+    # The components' code (not the server's: a change to the channel needs no new model).
+    "clinic_nlu/components",
     "clinic_common",
     "requirements/rasa.lock",
 )
@@ -84,7 +85,7 @@ class RasaEnvironment:
         env = self.env()
         # Small thread pools: each message is a small computation, and TensorFlow's default
         # (a thread per core in each of two pools) fought the other processes for the cores.
-        # Two threads inside an operation: the NLU thread (clinic_nlu.speedups) computes
+        # Two threads inside an operation: the NLU thread (clinic_nlu.server.speedups) computes
         # MiniLM about twice as fast while the event loop carries on (bench, 2 cores:
         # realistic-50 p95 81 -> 69 ms, saturation-10 36.9 -> 37.4 replies/s, against 1).
         env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -139,7 +140,7 @@ def build_spacy_pipeline(rasa_env: RasaEnvironment) -> None:
         [
             str(rasa_env.python),
             "-m",
-            "clinic_nlu.spacy_pipeline",
+            "clinic_nlu.components.spacy_pipeline",
             str(SPACY_PATTERNS),
             str(SPACY_PIPELINE),
         ],

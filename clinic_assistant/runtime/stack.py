@@ -73,7 +73,7 @@ class StackConfig:
         return self.run_dir / "endpoints.yml"
 
 
-TRACKER_STORE = "clinic_nlu.tracker_store.RedactingSQLTrackerStore"
+TRACKER_STORE = "clinic_nlu.server.tracker_store.RedactingSQLTrackerStore"
 
 
 def tracker_store_endpoint(settings: Settings) -> dict:
@@ -237,10 +237,10 @@ class Stack:
 
     def _rasa_command(self) -> list[str]:
         config = self.config
-        # clinic_nlu.serve is `rasa run` taking the API token from RASA_API_TOKEN in its
+        # clinic_nlu.server.serve is `rasa run` taking the API token from RASA_API_TOKEN in its
         # environment (_rasa_process_env), so that no secret shows in the process list.
         command = [
-            str(self.rasa_env.python), "-m", "clinic_nlu.serve",
+            str(self.rasa_env.python), "-m", "clinic_nlu.server.serve",
             "--model", str(config.model),
             "--interface", config.host,
             "--port", str(config.rasa_port),

@@ -1,6 +1,6 @@
 """The more cautious of the rules and the learned opinion, with the rules' context respected.
 
-The NLU server's triage classifier (``clinic_nlu.triage_classifier``) reads how urgent a
+The NLU server's triage classifier (``clinic_nlu.components.triage_classifier``) reads how urgent a
 message sounds from its sentence embedding and sends its opinion with the parse. The rules know
 what they recognised; the classifier knows wording the rules never saw. The turn's level is
 the higher of the two, except where the rules had a reason to stand down that an embedding

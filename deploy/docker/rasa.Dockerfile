@@ -9,7 +9,7 @@ COPY clinic_nlu/ clinic_nlu/
 COPY clinic_common/ clinic_common/
 COPY data/entities/ data/entities/
 COPY config.yml domain.yml credentials.yml ./
-RUN PYTHONPATH=/app /venv/bin/python -m clinic_nlu.spacy_pipeline data/entities/patterns.jsonl build/spacy/clinic_en
+RUN PYTHONPATH=/app /venv/bin/python -m clinic_nlu.components.spacy_pipeline data/entities/patterns.jsonl build/spacy/clinic_en
 COPY models/clinic.tar.gz models/clinic.tar.gz
 ENV PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=1
 # An unprivileged user with a high id (the pods also run with a read-only root filesystem).
@@ -17,6 +17,6 @@ USER 10001
 EXPOSE 5005
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD ["/venv/bin/python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:5005/webhooks/rest/', timeout=3)"]
 # The endpoints file is mounted from a ConfigMap; passwords come from the environment.
-# The API token comes from RASA_API_TOKEN (clinic_nlu.serve), never from the command line.
-CMD ["/venv/bin/python", "-m", "clinic_nlu.serve", "--model", "models/clinic.tar.gz", \
+# The API token comes from RASA_API_TOKEN (clinic_nlu.server.serve), never from the command line.
+CMD ["/venv/bin/python", "-m", "clinic_nlu.server.serve", "--model", "models/clinic.tar.gz", \
      "--port", "5005", "--credentials", "credentials.yml", "--endpoints", "/config/endpoints.yml"]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from clinic_nlu.limits import RedisLimiter, SlidingWindowLimiter
+from clinic_nlu.server.limits import RedisLimiter, SlidingWindowLimiter
 
 REDIS_URL = "redis://127.0.0.1:6379/8"
 

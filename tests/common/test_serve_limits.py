@@ -1,4 +1,5 @@
-"""The Rasa server's own request limits (clinic_nlu.serve), set before Rasa creates its app."""
+"""The Rasa server's own request limits (clinic_nlu.server.serve), set before Rasa creates
+its app."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 
 import pytest
 
-from clinic_nlu.serve import limit_requests
+from clinic_nlu.server.serve import limit_requests
 
 
 def test_the_rasa_server_refuses_large_bodies_and_slow_headers_by_default(

@@ -7,7 +7,7 @@ evaluated on its own messages (follow-ups that need context left out): intent ac
 macro-F1 and wrong-answer rate at the configured threshold, pooled over the folds.
 
 Usage (Rasa environment, from the project root):
-  python -m clinic_nlu.crossval --out results/crossval
+  python -m clinic_nlu.evaluation.crossval --out results/crossval
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 from clinic_common.corpus import page_fold, read_provenance
-from clinic_nlu.compare import nlu_only, train_nlu
-from clinic_nlu.evaluation import (
+from clinic_nlu.evaluation.compare import nlu_only, train_nlu
+from clinic_nlu.evaluation.intents import (
     configured_thresholds,
     metrics,
     predict,

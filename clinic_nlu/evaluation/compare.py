@@ -13,7 +13,7 @@ questions are decided by triage in the action server, not by the intent):
 - ``*_patients``: trained on the gathered patient corpus only (``data/nlu/patients``).
 
 Usage (Rasa environment, from the project root):
-  python -m clinic_nlu.compare --out results/compare [--variants diet logreg ...]
+  python -m clinic_nlu.evaluation.compare --out results/compare [--variants diet logreg ...]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from clinic_nlu.evaluation import (
+from clinic_nlu.evaluation.intents import (
     calibrate,
     configured_thresholds,
     metrics,
@@ -41,9 +41,9 @@ from clinic_nlu.evaluation import (
     yardstick_topics,
 )
 
-MINILM = "clinic_nlu.minilm.MiniLMFeaturizer"
-TRIAGE = "clinic_nlu.triage_classifier.TriageClassifier"
-SENTENCE_LR = "clinic_nlu.intent_classifier.SentenceLogisticClassifier"
+MINILM = "clinic_nlu.components.minilm.MiniLMFeaturizer"
+TRIAGE = "clinic_nlu.components.triage_classifier.TriageClassifier"
+SENTENCE_LR = "clinic_nlu.components.intent_classifier.SentenceLogisticClassifier"
 
 
 def _without_minilm(config: dict) -> dict:

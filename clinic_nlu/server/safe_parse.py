@@ -38,7 +38,7 @@ MAX_CLAUSES = 3
 def check_rasa_version(found: str) -> None:
     if found != RASA_VERSION:
         raise RuntimeError(
-            f"clinic_nlu.safe_parse was written for Rasa {RASA_VERSION}, found {found}: "
+            f"clinic_nlu.server.safe_parse was written for Rasa {RASA_VERSION}, found {found}: "
             "check MessageProcessor.parse_message before changing the pin"
         )
 

@@ -33,7 +33,7 @@ PROTECTED = "clinic_protected"
 
 
 async def is_protected(store: TrackerStore, sender_id: str) -> bool:
-    """Whether the conversation began protected (clinic_nlu.channels): then a message must
+    """Whether the conversation began protected (clinic_nlu.server.channels): then a message must
     carry its secret."""
     finder = getattr(store, "protected", None)
     if finder is not None:

@@ -5,7 +5,7 @@ with a wrong topic instead of the fallback. Also sweeps the confidence threshold
 the assistant falls back, to calibrate it (``--target-wrong`` is the wrong-answer rate allowed).
 
 Usage (Rasa environment, from the project root):
-  python -m clinic_nlu.evaluation MODEL.tar.gz tests/nlu/heldout.yml --out results/heldout
+  python -m clinic_nlu.evaluation.intents MODEL.tar.gz tests/nlu/heldout.yml --out results/heldout
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinic_common.contract import TRIAGE_LEVELS
 from clinic_common.text import without_emoji
-from clinic_nlu.minilm import SentenceEncoder
+from clinic_nlu.components.minilm import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 LEVELS = TRIAGE_LEVELS

@@ -17,7 +17,7 @@ Same URL and format as Rasa's REST channel (``POST /webhooks/rest/webhook`` with
 - a message over the length limit gets 413 with a reply saying so;
 - too many messages from one conversation or one address get 429 with a reply saying so;
 - a message that carries an id (``message_id`` in the body, else nginx's ``X-Request-ID``)
-  is handled once however often it arrives (``clinic_nlu.delivery``);
+  is handled once however often it arrives (``clinic_nlu.server.delivery``);
 - a patient never gets silence: if the assistant produced no reply (the action server or a
   database is down), the reply says so and gives the clinic's and the emergency numbers.
 Every reply carries the reply contract (``custom``).
@@ -46,8 +46,8 @@ from clinic_common.conversations import (
     secret_matches,
 )
 from clinic_common.text import normalise_message
-from clinic_nlu import delivery, safe_parse, speedups
-from clinic_nlu.limits import limiter, max_body_bytes
+from clinic_nlu.server import delivery, safe_parse, speedups
+from clinic_nlu.server.limits import limiter, max_body_bytes
 
 logger = logging.getLogger(__name__)
 JSON_TYPES = ("application/json",)

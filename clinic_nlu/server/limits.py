@@ -3,7 +3,7 @@
 Rate limits are a sliding window per key, in this process or in Redis: with several Rasa
 servers the limit must be shared, or each server would allow the full amount; ``limiter`` uses
 Redis when ``CLINIC_REDIS_URL`` is set. ``max_body_bytes`` is the one place the body limit and
-its default are read, for Sanic's own limit (``clinic_nlu.serve``) and the patient webhook's.
+its default are read, for Sanic's own limit (``clinic_nlu.server.serve``) and the patient webhook's.
 """
 
 from __future__ import annotations

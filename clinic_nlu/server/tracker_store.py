@@ -23,7 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from clinic_common.redaction import configured_kinds, redact
-from clinic_nlu.delivery import PROTECTED, replies_after
+from clinic_nlu.server.delivery import PROTECTED, replies_after
 
 
 def redacted_event(data: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -86,7 +86,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def exists(self, conversation_id: str) -> bool:
         """One indexed query, not the whole tracker: asked of every conversation's first
-        message (clinic_nlu.channels: only a new conversation may start without its secret)."""
+        message (clinic_nlu.server.channels: only a new conversation may start without its
+        secret)."""
         with self.session_scope() as session:
             found = session.execute(
                 sa.select(self.SQLEvent.id).where(self.SQLEvent.sender_id == conversation_id)

@@ -4,7 +4,7 @@ No pretrained spaCy pipeline can be installed on the machines this runs on, so t
 `config.yml` points at is built here from the patterns kept as data in
 ``data/entities/patterns.jsonl`` (one JSON object per line: label, pattern, canonical id).
 
-Usage: python -m clinic_nlu.spacy_pipeline PATTERNS OUTPUT_DIR
+Usage: python -m clinic_nlu.components.spacy_pipeline PATTERNS OUTPUT_DIR
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ defaults are a 100 MB body and a minute to send the headers): every route refuse
 ``CLINIC_MAX_BODY_BYTES`` (64 KB) and headers that take longer than ``CLINIC_HEADER_SECONDS``
 (10 s) to arrive, and no request is held longer than ``CLINIC_RESPONSE_SECONDS`` (60 s; Rasa's
 own default is an hour, which also bounded how long a body could take on the API routes). The
-patient webhook also times its body (clinic_nlu.channels).
+patient webhook also times its body (clinic_nlu.server.channels).
 
-Usage: python -m clinic_nlu.serve <arguments of `rasa run`>   (token: RASA_API_TOKEN)
+Usage: python -m clinic_nlu.server.serve <arguments of `rasa run`>   (token: RASA_API_TOKEN)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 import sys
 
 from clinic_common.logs import install_log_redaction
-from clinic_nlu.limits import max_body_bytes
+from clinic_nlu.server.limits import max_body_bytes
 
 
 def limit_requests() -> None:

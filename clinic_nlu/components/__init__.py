@@ -1,0 +1,1 @@
+"""NLU components of the pipeline in ``config.yml``, registered with Rasa's default recipe."""
