@@ -169,7 +169,13 @@ class Dispatcher:
 
 
 class BackgroundDispatcher:
-    """Runs a Dispatcher in a daemon thread: at once when nudged, and every ``interval`` s."""
+    """Runs a Dispatcher in a thread with an explicit lifecycle.
+
+    ``start`` (at the server's start-up) sends what is already due, whatever process queued it
+    (an alert left pending by a process that stopped, a retry whose time has come), then
+    ``deliver_due`` runs again whenever ``nudge`` says a turn queued an alert and every
+    ``interval`` seconds for retries. ``stop`` ends the thread (at the server's shutdown).
+    """
 
     def __init__(self, dispatcher: Dispatcher, interval: float = 5.0) -> None:
         self.dispatcher = dispatcher
@@ -179,19 +185,33 @@ class BackgroundDispatcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def nudge(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="notification-dispatcher", daemon=True
-                )
-                self._thread.start()
+            if self.running:
+                return
+            self._stop.clear()
+            self._wake.set()  # drain at once: an earlier process may have left alerts pending
+            self._thread = threading.Thread(
+                target=self._run, name="notification-dispatcher", daemon=True
+            )
+            self._thread.start()
+
+    def nudge(self) -> None:
+        """A turn queued an alert: deliver it now rather than at the next tick."""
+        if not self.running:
+            logger.warning("no alert worker runs in this process; the alert waits for one")
         self._wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
                 self.dispatcher.deliver_due()
             except Exception:  # a database hiccup must not kill the thread
@@ -200,5 +220,7 @@ class BackgroundDispatcher:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=15)

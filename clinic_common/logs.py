@@ -8,16 +8,19 @@ enabled levels, so a message costs the redaction only when it is really logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from clinic_common.redaction import configured_kinds, redact
+from clinic_common.redaction import redact
 
 _installed = False
 
 
-def install_log_redaction() -> None:
-    """Redact the ``CLINIC_REDACT`` kinds from every log message from now on (idempotent)."""
+def install_log_redaction(kinds: Iterable[str]) -> None:
+    """Redact these kinds (the ``CLINIC_REDACT`` setting) from every log message from now on.
+
+    Called at each process's start-up (idempotent), never on import."""
     global _installed
-    kinds = configured_kinds()
+    kinds = tuple(kinds)
     if _installed or not kinds:
         return
     make_record = logging.getLogRecordFactory()

@@ -27,7 +27,6 @@ forms; these rules are tested on the corpus instead.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -156,21 +155,6 @@ def _redact_dates(text: str) -> str:
     return BARE_DATE.sub(
         lambda m: "[date of birth]" if _bare_birth_date(text, m) else m.group(0), text
     )
-
-
-# ------------------------------------------------------------------------------------ setting
-def configured_kinds(environ: dict[str, str] | None = None) -> tuple[str, ...]:
-    value = (environ if environ is not None else os.environ).get("CLINIC_REDACT", "all")
-    value = value.strip().lower()
-    if value == "none":
-        return ()
-    if value in ("", "all"):
-        return KINDS
-    kinds = tuple(k.strip() for k in value.replace(";", ",").split(",") if k.strip())
-    unknown = set(kinds) - set(KINDS)
-    if unknown:
-        raise ValueError(f"CLINIC_REDACT: unknown {sorted(unknown)}; use {', '.join(KINDS)}")
-    return kinds
 
 
 def redact(text: str, kinds: Iterable[str] = KINDS) -> str:

@@ -218,7 +218,7 @@ class Stack:
         """Start one process of the stack: "actions", "rasa" or "web"."""
         config, root = self.config, self.config.settings.root
         commands = {
-            "actions": ([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+            "actions": ([sys.executable, "-m", "clinic_assistant.action_server",
                          "--port", str(config.action_port)], self._app_env()),
             "rasa": (self._rasa_command(), self._rasa_process_env()),
             "web": ([sys.executable, "-m", "uvicorn", "--factory",

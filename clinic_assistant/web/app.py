@@ -66,7 +66,7 @@ def demo_page_policy(settings: Settings) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    install_log_redaction()
+    install_log_redaction(settings.redact)
     inactivity = timedelta(minutes=settings.console_session_minutes)
 
     @asynccontextmanager

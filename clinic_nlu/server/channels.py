@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,7 +46,8 @@ from clinic_common.conversations import (
 )
 from clinic_common.text import normalise_message
 from clinic_nlu.server import delivery, safe_parse, speedups
-from clinic_nlu.server.limits import limiter, max_body_bytes
+from clinic_nlu.server.limits import limiter
+from clinic_nlu.server.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
 JSON_TYPES = ("application/json",)
@@ -57,17 +57,10 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _clinic() -> dict[str, str]:
-    return {
-        "clinic_name": os.environ.get("CLINIC_NAME", "the breast clinic"),
-        "team_phone": os.environ.get("CLINIC_TEAM_PHONE", "the number on your appointment letter"),
-        "emergency_number": os.environ.get("CLINIC_EMERGENCY_NUMBER", "999"),
-    }
-
-
-def unavailable_reply() -> list[dict[str, Any]]:
-    c = _clinic()
-    return replies.unavailable_reply(c["clinic_name"], c["team_phone"], c["emergency_number"])
+def unavailable_reply(settings: ServerSettings) -> list[dict[str, Any]]:
+    return replies.unavailable_reply(
+        settings.clinic_name, settings.team_phone, settings.emergency_number
+    )
 
 
 class SafeRestInput(RestInput):
@@ -77,18 +70,19 @@ class SafeRestInput(RestInput):
         # Behind a proxy every request comes from the proxy, which says who sent it (the last
         # X-Forwarded-For entry, the one it added). Set it only when Rasa is reachable through
         # the proxy alone.
-        self.trust_proxy = os.environ.get("CLINIC_TRUST_PROXY", "") in ("1", "true", "yes")
-        self.max_chars = int(os.environ.get("CLINIC_MAX_MESSAGE_CHARS", "2000"))
+        settings = self.settings = ServerSettings.from_env()
+        self.trust_proxy = settings.trust_proxy
+        self.max_chars = settings.max_message_chars
         self.per_conversation = limiter(
-            "conversation", int(os.environ.get("CLINIC_RATE_PER_CONVERSATION", "30"))
+            "conversation", settings.rate_per_conversation, settings.redis_url
         )
-        self.per_address = limiter("address", int(os.environ.get("CLINIC_RATE_PER_ADDRESS", "300")))
-        self.max_body = max_body_bytes()
-        self.body_seconds = float(os.environ.get("CLINIC_BODY_SECONDS", "10"))
-        self.origins = set(os.environ.get("CLINIC_WIDGET_ORIGINS", "").replace(",", " ").split())
+        self.per_address = limiter("address", settings.rate_per_address, settings.redis_url)
+        self.max_body = settings.max_body_bytes
+        self.body_seconds = settings.body_seconds
+        self.origins = set(settings.widget_origins)
         # Conversation secrets are HMACs under this key; without it no conversation could be
         # continued safely, so the server does not start (the run command always sets it).
-        self.conversation_key = os.environ.get("CLINIC_CONVERSATION_KEY", "")
+        self.conversation_key = settings.conversation_key
         if not self.conversation_key:
             raise RuntimeError("CLINIC_CONVERSATION_KEY is not set: conversations need a key")
 
@@ -163,7 +157,7 @@ class SafeRestInput(RestInput):
         messages = collector.messages
         if not any("custom" in message for message in messages):
             logger.error("no reply was produced; sent the service-unavailable message")
-            messages = messages + unavailable_reply()
+            messages = messages + unavailable_reply(self.settings)
         return messages
 
     async def _read_body(self, request: Request) -> HTTPResponse | None:
@@ -248,7 +242,7 @@ class SafeRestInput(RestInput):
             return response.json(replies.too_long_reply(len(text), self.max_chars), status=413)
         address = self._address(request)
         if not self.per_conversation.allow(sender) or not self.per_address.allow(address):
-            reply = replies.rate_limited_reply(_clinic()["emergency_number"])
+            reply = replies.rate_limited_reply(self.settings.emergency_number)
             return response.json(reply, status=429)
         return None
 
@@ -275,7 +269,7 @@ class SafeRestInput(RestInput):
                 refused = await store.exists(sender)
         except Exception:
             logger.exception("could not check the conversation's secret")
-            return response.json(unavailable_reply()), False
+            return response.json(unavailable_reply(self.settings)), False
         if refused:
             return self._not_yours(), False
         return None, offered is not None

@@ -2,14 +2,12 @@
 
 Rate limits are a sliding window per key, in this process or in Redis: with several Rasa
 servers the limit must be shared, or each server would allow the full amount; ``limiter`` uses
-Redis when ``CLINIC_REDIS_URL`` is set. ``max_body_bytes`` is the one place the body limit and
-its default are read, for Sanic's own limit (``clinic_nlu.server.serve``) and the patient webhook's.
+Redis when a Redis URL is set (``CLINIC_REDIS_URL``, read in ``clinic_nlu.server.settings``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from collections import defaultdict, deque
@@ -17,11 +15,6 @@ from typing import Protocol
 
 logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60.0
-
-
-def max_body_bytes() -> int:
-    """The largest request body the server accepts (``CLINIC_MAX_BODY_BYTES``, 64 KB)."""
-    return int(os.environ.get("CLINIC_MAX_BODY_BYTES", "65536"))
 
 
 class Limiter(Protocol):
@@ -80,8 +73,7 @@ class RedisLimiter:
         return True
 
 
-def limiter(prefix: str, limit: int) -> Limiter:
-    url = os.environ.get("CLINIC_REDIS_URL", "")
-    if url:
-        return RedisLimiter(url, limit, f"clinic-rate:{prefix}")
+def limiter(prefix: str, limit: int, redis_url: str = "") -> Limiter:
+    if redis_url:
+        return RedisLimiter(redis_url, limit, f"clinic-rate:{prefix}")
     return SlidingWindowLimiter(limit)

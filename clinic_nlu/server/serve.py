@@ -20,21 +20,22 @@ import os
 import sys
 
 from clinic_common.logs import install_log_redaction
-from clinic_nlu.server.limits import max_body_bytes
+from clinic_nlu.server.settings import ServerSettings
 
 
-def limit_requests() -> None:
+def limit_requests(settings: ServerSettings) -> None:
     """Sanic reads SANIC_* variables into its config when Rasa creates the app."""
-    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(max_body_bytes())
-    os.environ["SANIC_REQUEST_TIMEOUT"] = os.environ.get("CLINIC_HEADER_SECONDS", "10")
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(settings.max_body_bytes)
+    os.environ["SANIC_REQUEST_TIMEOUT"] = f"{settings.header_seconds:g}"
 
 
 def main() -> None:
-    install_log_redaction()
-    limit_requests()
+    settings = ServerSettings.from_env()
+    install_log_redaction(settings.redact)
+    limit_requests(settings)
     arguments = ["rasa", "run", *sys.argv[1:]]
     if "--response-timeout" not in arguments:
-        arguments += ["--response-timeout", os.environ.get("CLINIC_RESPONSE_SECONDS", "60")]
+        arguments += ["--response-timeout", f"{settings.response_seconds:g}"]
     token = os.environ.pop("RASA_API_TOKEN", "")
     if token:
         arguments += ["--enable-api", "--auth-token", token]

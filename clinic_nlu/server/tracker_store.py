@@ -22,8 +22,9 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from clinic_common.redaction import configured_kinds, redact
+from clinic_common.redaction import redact
 from clinic_nlu.server.delivery import PROTECTED, replies_after
+from clinic_nlu.server.settings import ServerSettings
 
 
 def redacted_event(data: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.redact_kinds = configured_kinds()
+        self.redact_kinds = ServerSettings.from_env().redact
         url = self.engine.url
         if self.engine.dialect.name == "sqlite" and url.database:
             self._replace_engine(

@@ -22,4 +22,4 @@ EXPOSE 5055 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/venv/bin/python", "-c", "import urllib.request as u, sys; sys.exit(0 if any(u.urlopen(f'http://127.0.0.1:{p}/health', timeout=3).status == 200 for p in (5055, 8000) if __import__('socket').socket().connect_ex(('127.0.0.1', p)) == 0) else 1)"]
 # The action server; the web app runs the same image with:
 #   /venv/bin/python -m uvicorn --factory clinic_assistant.web.app:create_app --host 0.0.0.0 --port 8000
-CMD ["/venv/bin/python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"]
+CMD ["/venv/bin/python", "-m", "clinic_assistant.action_server", "--port", "5055"]

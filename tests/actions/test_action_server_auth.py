@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -14,8 +9,9 @@ import pytest
 import requests
 
 from clinic_assistant.action_auth import HEADER
-from clinic_assistant.runtime.stack import ACTION_SECRET_HEADER, free_port
+from clinic_assistant.runtime.stack import ACTION_SECRET_HEADER
 from clinic_assistant.settings import Settings
+from tests.support.action_server import ActionServerProcess
 
 SECRET = "action-secret-for-tests"
 # A tracker made by hand, as a caller who is not Rasa would post it: a red-flag message.
@@ -42,49 +38,8 @@ def action_server(tmp_path_factory: pytest.TempPathFactory, project_root) -> Ite
     settings = Settings.from_env(
         {"CLINIC_ROOT": str(project_root), "CLINIC_DATABASE_URL": f"sqlite:///{directory / 'c.db'}"}
     )
-    settings = replace(settings, action_secret=SECRET)
-    port = free_port()
-    env = {
-        **os.environ,
-        **settings.to_env(),
-        "PYTHONPATH": str(project_root),
-        "SANIC_HOST": "127.0.0.1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=project_root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        # Its own process group: the server's worker processes are stopped with it.
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)
-        yield url
-    finally:
-        _stop_group(process)
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM the server's process group; SIGKILL it if it has not gone within 20 s (a
-    loaded machine can take that long), so no worker is left running after the tests."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=20)
-    except ProcessLookupError:
-        pass  # already gone
+    with ActionServerProcess(replace(settings, action_secret=SECRET), project_root) as server:
+        yield server.url
 
 
 @pytest.mark.parametrize("headers", [{}, {HEADER: "wrong"}, {HEADER: ""}])

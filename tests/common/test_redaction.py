@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from clinic_common import logs
-from clinic_common.redaction import configured_kinds, redact
+from clinic_common.redaction import redact
+from clinic_common.settings import REDACT
 from tests.common.redaction_corpus import DATES_OF_BIRTH, EMAILS, LOOK_ALIKES, PHONES
 
 
@@ -41,12 +42,12 @@ def test_medical_facts_and_other_dates_are_left_alone(text: str) -> None:
 
 
 def test_what_is_redacted_is_a_setting() -> None:
-    assert configured_kinds({}) == ("email", "phone", "dob")
-    assert configured_kinds({"CLINIC_REDACT": "none"}) == ()
-    assert configured_kinds({"CLINIC_REDACT": "email, phone"}) == ("email", "phone")
+    assert REDACT.read({}) == ("email", "phone", "dob")
+    assert REDACT.read({"CLINIC_REDACT": "none"}) == ()
+    assert REDACT.read({"CLINIC_REDACT": "email, phone"}) == ("email", "phone")
     assert redact("a@b.org 07700 900123", ("email",)) == "[email] 07700 900123"
     with pytest.raises(ValueError, match="unknown"):
-        configured_kinds({"CLINIC_REDACT": "email,address"})
+        REDACT.read({"CLINIC_REDACT": "email,address"})
 
 
 def test_log_lines_are_redacted_whoever_writes_them(
@@ -55,7 +56,7 @@ def test_log_lines_are_redacted_whoever_writes_them(
     original = logging.getLogRecordFactory()
     monkeypatch.setattr(logs, "_installed", False)
     try:
-        logs.install_log_redaction()
+        logs.install_log_redaction(REDACT.default_value)
         with caplog.at_level(logging.INFO):
             logging.getLogger("some.library").info("user said %r", "call me on 07700 900123")
         assert "07700" not in caplog.text and "[phone]" in caplog.text

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from clinic_nlu.server.serve import limit_requests
+from clinic_nlu.server.settings import ServerSettings
 
 
 def test_the_rasa_server_refuses_large_bodies_and_slow_headers_by_default(
@@ -17,6 +18,6 @@ def test_the_rasa_server_refuses_large_bodies_and_slow_headers_by_default(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("SANIC_REQUEST_MAX_SIZE", raising=False)
     monkeypatch.delenv("SANIC_REQUEST_TIMEOUT", raising=False)
-    limit_requests()
+    limit_requests(ServerSettings.from_env())
     assert os.environ["SANIC_REQUEST_MAX_SIZE"] == "65536"  # Sanic's default: 100 MB
     assert os.environ["SANIC_REQUEST_TIMEOUT"] == "10"  # Sanic's default: 60 s
