@@ -253,7 +253,7 @@ class Stack:
     def rasa_shell_command(self) -> list[str]:
         config = self.config
         return [
-            str(self.rasa_env.rasa), "shell",
+            str(self.rasa_env.python), "-m", "clinic_nlu.server.serve", "shell",
             "--model", str(config.model),
             "--port", str(config.rasa_port),
             "--endpoints", str(config.endpoints_file),

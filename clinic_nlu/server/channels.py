@@ -45,7 +45,7 @@ from clinic_common.conversations import (
     secret_matches,
 )
 from clinic_common.text import normalise_message
-from clinic_nlu.server import delivery, safe_parse, speedups
+from clinic_nlu.server import delivery, patches, speedups
 from clinic_nlu.server.limits import limiter
 from clinic_nlu.server.settings import ServerSettings
 
@@ -91,8 +91,9 @@ class SafeRestInput(RestInput):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        speedups.install()
-        safe_parse.install()
+        # Normally done by clinic_nlu.server.serve at start-up; idempotent, so a server
+        # started another way (rasa run with this channel) is not left without them.
+        patches.install()
         webhook = Blueprint("clinic_rest_webhook", __name__)
 
         @webhook.listener("after_server_start")

@@ -12,6 +12,7 @@ own default is an hour, which also bounded how long a body could take on the API
 patient webhook also times its body (clinic_nlu.server.channels).
 
 Usage: python -m clinic_nlu.server.serve <arguments of `rasa run`>   (token: RASA_API_TOKEN)
+       python -m clinic_nlu.server.serve shell <arguments of `rasa shell`>
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import sys
 
 from clinic_common.logs import install_log_redaction
+from clinic_nlu.server import patches
 from clinic_nlu.server.settings import ServerSettings
 
 
@@ -33,6 +35,11 @@ def main() -> None:
     settings = ServerSettings.from_env()
     install_log_redaction(settings.redact)
     limit_requests(settings)
+    patches.install()
+    if sys.argv[1:2] == ["shell"]:
+        # `rasa shell` with the same start-up (no HTTP API: it talks in the terminal).
+        sys.argv = ["rasa", *sys.argv[1:]]
+        return _rasa_main()
     arguments = ["rasa", "run", *sys.argv[1:]]
     if "--response-timeout" not in arguments:
         arguments += ["--response-timeout", f"{settings.response_seconds:g}"]
@@ -40,6 +47,10 @@ def main() -> None:
     if token:
         arguments += ["--enable-api", "--auth-token", token]
     sys.argv = arguments
+    _rasa_main()
+
+
+def _rasa_main() -> None:
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

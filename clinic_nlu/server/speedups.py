@@ -30,6 +30,7 @@ from typing import Any
 
 
 def install() -> None:
+    """Called by ``clinic_nlu.server.patches.install``, after its version check."""
     _cache_action_response_validator()
     _cache_event_types()
     _parse_off_the_event_loop()
