@@ -1,6 +1,6 @@
 """The base of every patient-facing action: tracker in, reply contract out.
 
-Each action only says what kind of turn it handles; ``clinic_assistant.conversation.respond``
+Each action only says what kind of turn it handles; ``clinic_assistant.dialogue.respond``
 triages the message first whatever that kind is, so no rule or story can answer a patient
 without triage and the reply contract.
 """
@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinic_assistant.app import AppContext, current
-from clinic_assistant.conversation import Clause, Turn, respond
+from clinic_assistant.dialogue import Clause, Turn, respond
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:

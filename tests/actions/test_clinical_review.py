@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from actions.answers import ActionAnswerQuestion
 from clinic_assistant.app import AppContext
-from clinic_assistant.conversation import REVIEW_NOTICE
 from clinic_assistant.db.models import Flag
+from clinic_assistant.dialogue.reply import REVIEW_NOTICE
 from tests.actions.conftest import make_tracker
 
 QUESTION = ("what is the treatment if the cancer comes back in the same breast?",

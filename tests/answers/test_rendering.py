@@ -13,11 +13,11 @@ from clinic_assistant.answers.catalogue import Catalogue
 from clinic_assistant.answers.seeding import seed_catalogue
 from clinic_assistant.answers.service import fill_placeholders
 from clinic_assistant.app import AppContext
-from clinic_assistant.conversation import Turn, respond
+from clinic_assistant.dialogue import Turn, respond
 from clinic_assistant.settings import Settings
 from clinic_assistant.triage import TriageEngine
 
-# What the reply fills in at the time of the turn (conversation._Composer._finish).
+# What the reply fills in at the time of the turn (dialogue.reply.ReplyWriter.write).
 TURN_VALUES = {"reason": "a fever", "reference": "F-ABC123", "common_findings": "bruising"}
 CUSTOM = {
     "CLINIC_NAME": "Riverside Breast Unit",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinic_assistant.conversation import REVIEW_NOTICE
+from clinic_assistant.dialogue.reply import REVIEW_NOTICE
 from tests.support.stack import Chat
 
 pytestmark = pytest.mark.conversation

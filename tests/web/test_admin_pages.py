@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from clinic_assistant.app import AppContext
-from clinic_assistant.conversation import Turn, respond
 from clinic_assistant.db.models import StaffMember
 from clinic_assistant.db.repositories import StaffRepository
+from clinic_assistant.dialogue import Turn, respond
 from tests.web.conftest import csrf_of, sign_in
 
 NEW_TEXT = "Fat grafting moves some of your own fat to the breast. It is done with liposuction."

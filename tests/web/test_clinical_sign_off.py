@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clinic_assistant.app import AppContext
-from clinic_assistant.conversation import Turn, respond
 from clinic_assistant.db import Database
 from clinic_assistant.db.models import AuditEvent
 from clinic_assistant.db.repositories import AnswerRepository
+from clinic_assistant.dialogue import Turn, respond
 from clinic_assistant.web.security import Accounts
 from tests.web.conftest import csrf_of, sign_in
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clinic_assistant.app import AppContext
-from clinic_assistant.conversation import Turn, respond
 from clinic_assistant.db.models import Flag
+from clinic_assistant.dialogue import Turn, respond
 from clinic_assistant.settings import Settings
 from tests.web.conftest import csrf_of
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from clinic_assistant.conversations import PAGE_SIZE, ConversationFilter, ConversationIndex
+from clinic_assistant.conversation_index import PAGE_SIZE, ConversationFilter, ConversationIndex
 from clinic_assistant.db.models import utcnow
 from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
 from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web

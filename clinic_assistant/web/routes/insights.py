@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, Request
 
-from clinic_assistant.conversations import Insights
+from clinic_assistant.conversation_index import Insights
 from clinic_assistant.web.context import Staff, page, web
 
 router = APIRouter(prefix="/console")

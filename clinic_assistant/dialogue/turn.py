@@ -1,0 +1,61 @@
+"""A patient's turn as the NLU understood it, and the reply the assistant gives to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One question of a message that asks several."""
+
+    text: str
+    intent: str
+    confidence: float
+    procedures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The patient's latest message as the NLU model understood it."""
+
+    text: str
+    intent: str
+    confidence: float
+    intent_ranking: tuple[tuple[str, float], ...] = ()
+    entities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    slots: dict[str, Any] = field(default_factory=dict)
+    sender_id: str = ""
+    message_id: str = ""
+    # The NLU server's learned triage opinion ({"level", "probabilities"}), if it gave one.
+    triage_opinion: dict[str, Any] | None = None
+    # Each question of a message that asks several, as the NLU understood it on its own.
+    clauses: tuple[Clause, ...] = ()
+
+    def entity_values(self, entity: str) -> tuple[str, ...]:
+        return self.entities.get(entity, ())
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+NURSE_BUTTON = Button(title="Talk to a nurse", payload="/request_nurse")
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    custom: dict[str, Any]
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass
+class Reply:
+    messages: list[Message] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    # Set when an urgent flag queued a staff alert: deliver it once the turn is committed.
+    alert: bool = False
