@@ -1,13 +1,17 @@
-"""The application context a process works with: settings, database, triage, staff alerts.
+"""The application context a process works with: settings, database, triage, staff alerts,
+transcripts and staff accounts.
 
-The action server builds one on first use (``current()``); tests build their own. Everything
-heavy (the database engine, the triage pipeline, the alert thread) is created on first use.
+One class for both servers of the application environment: the action server builds one on
+first use (``current()``), the web app one per app (``app.state.web``), tests their own.
+Everything heavy (the database engine, the triage pipeline, the tracker reader, the alert
+thread) is created on first use; ``close`` releases what was created.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import cached_property, lru_cache
 
 from sqlalchemy.orm import Session
@@ -16,7 +20,9 @@ from clinic_assistant.answers.service import AnswerService
 from clinic_assistant.db import Database
 from clinic_assistant.notifications import BackgroundDispatcher, Dispatcher, EmailNotifier
 from clinic_assistant.settings import Settings
+from clinic_assistant.transcripts import TrackerReader
 from clinic_assistant.triage import TriageEngine
+from clinic_assistant.web.security import Accounts
 
 
 class AppContext:
@@ -41,6 +47,15 @@ class AppContext:
     def alerts(self) -> BackgroundDispatcher:
         return BackgroundDispatcher(self.dispatcher)
 
+    @cached_property
+    def tracker(self) -> TrackerReader:
+        """The transcripts, read from Rasa's tracker store (the console's view)."""
+        return TrackerReader(self.settings.tracker_reader_url)
+
+    def accounts(self, session: Session) -> Accounts:
+        inactivity = timedelta(minutes=self.settings.console_session_minutes)
+        return Accounts(session, inactivity)
+
     @contextmanager
     def answers(self) -> Iterator[AnswerService]:
         """An answer service inside one unit of work."""
@@ -53,6 +68,8 @@ class AppContext:
     def close(self) -> None:
         if "alerts" in self.__dict__:
             self.alerts.stop()
+        if "tracker" in self.__dict__:
+            self.tracker.dispose()
         if "database" in self.__dict__:
             self.database.dispose()
 

@@ -6,20 +6,19 @@ Run with ``uvicorn --factory clinic_assistant.web.app:create_app`` (the run comm
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from clinic_assistant.app import AppContext
 from clinic_assistant.settings import Settings
 from clinic_assistant.web.context import (
     HERE,
     BadCsrf,
     Forbidden,
     NotSignedIn,
-    WebState,
     page,
 )
 from clinic_assistant.web.routes import (
@@ -67,11 +66,10 @@ def demo_page_policy(settings: Settings) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     install_log_redaction(settings.redact)
-    inactivity = timedelta(minutes=settings.console_session_minutes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.web = WebState(settings, inactivity)
+        app.state.web = AppContext(settings)
         yield
         app.state.web.close()
 

@@ -4,17 +4,15 @@ staff member, and the checks that keep pages to the right people."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.templating import Jinja2Templates
 
-from clinic_assistant.db import Database
-from clinic_assistant.settings import Settings
-from clinic_assistant.transcripts import TrackerReader
-from clinic_assistant.web.security import Accounts, StaffContext
+from clinic_assistant.app import AppContext
+from clinic_assistant.web.security import StaffContext
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "clinic_session"
@@ -63,24 +61,8 @@ class BadCsrf(Exception):
     """A form without the session's CSRF token."""
 
 
-class WebState:
-    """Held by the app (``app.state.web``): created once, closed on shutdown."""
-
-    def __init__(self, settings: Settings, inactivity: timedelta) -> None:
-        self.settings = settings
-        self.database = Database(settings.database_url)
-        self.tracker = TrackerReader(settings.tracker_reader_url)
-        self.inactivity = inactivity
-
-    def accounts(self, session: Any) -> Accounts:
-        return Accounts(session, self.inactivity)
-
-    def close(self) -> None:
-        self.database.dispose()
-        self.tracker.dispose()
-
-
-def web(request: Request) -> WebState:
+def web(request: Request) -> AppContext:
+    """The application context (the same class the action server uses), held by the app."""
     return request.app.state.web
 
 
