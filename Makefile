@@ -8,7 +8,7 @@ RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run run-production shell admin train test lint validate pytest unit lock evaluate calibrate compare crossval bench fuzz
+.PHONY: help install run run-production shell admin train test lint typecheck validate pytest unit lock evaluate calibrate compare crossval bench fuzz
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
@@ -54,11 +54,15 @@ admin: install
 train: install
 	$(PY) -m clinic_assistant train
 
-test: install lint validate pytest
+test: install lint typecheck validate pytest
 
 lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# The product packages (pyproject.toml [tool.mypy]); clinic_nlu runs in the Rasa environment.
+typecheck:
+	$(PY) -m mypy
 
 validate:
 	$(RASA) data validate --fail-on-warnings --data $(RASA_DATA) --domain domain.yml --config config.yml

@@ -113,7 +113,8 @@ class ConversationIndex:
         )
 
     def count(self, where: ConversationFilter) -> int:
-        return self.session.scalar(select(func.count()).select_from(self._query(where).subquery()))
+        query = select(func.count()).select_from(self._query(where).subquery())
+        return self.session.scalar(query) or 0
 
     def page(self, where: ConversationFilter, page: int = 1) -> list[ConversationSummary]:
         query = self._query(where).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)

@@ -54,6 +54,14 @@ class Reply:
     text: str
 
 
+def _at_least(floor: int) -> Callable[[dict[str, Any]], bool]:
+    return lambda row: rank(row["got"]) >= floor
+
+
+def _exactly(level: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda row: row["got"] == level
+
+
 def ask(webhook_url: str, text: str, sender: str | None = None) -> Reply:
     """One message as the first of a new conversation; the last topic and the highest level."""
     response = requests.post(
@@ -114,8 +122,8 @@ def triage_report(webhook_url: str, items: Iterable[dict]) -> dict[str, Any]:
         of_level = [r for r in rows if r["level"] == level]
         floor = rank(level)
         report[level] = {
-            "safe": rate(of_level, lambda r, floor=floor: rank(r["got"]) >= floor),
-            "exact": rate(of_level, lambda r, level=level: r["got"] == level),
+            "safe": rate(of_level, _at_least(floor)),
+            "exact": rate(of_level, _exactly(level)),
         }
     none_rows = [r for r in rows if r["level"] == "none"]
     report["none"]["raised_to_same_day"] = rate(none_rows, lambda r: r["got"] in URGENT_LEVELS)

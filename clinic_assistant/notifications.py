@@ -103,8 +103,8 @@ class Dispatcher:
         error = ""
         if self.notifier is not None:
             with self.database.unit_of_work() as session:
-                notification = NotificationRepository(session).get(notification_id)
-                flag = FlagRepository(session).get(notification.flag_id)
+                notification = NotificationRepository(session).require(notification_id)
+                flag = FlagRepository(session).require(notification.flag_id)
                 try:
                     self.notifier.send(flag)
                 except (OSError, smtplib.SMTPException) as failure:
@@ -114,7 +114,7 @@ class Dispatcher:
 
     def _record(self, session, notification_id: int, error: str) -> bool:
         now = self.clock()
-        notification = NotificationRepository(session).get(notification_id)
+        notification = NotificationRepository(session).require(notification_id)
         flags = FlagRepository(session)
         notification.attempts += 1
         notification.claimed_at = None

@@ -55,16 +55,16 @@ class TriageLevel(StrEnum):
         """Same day or emergency: the levels that alert staff and stay with the conversation."""
         return self.rank >= _LEVEL_ORDER.index(TriageLevel.CONTACT_TEAM_TODAY)
 
-    def __lt__(self, other: object) -> bool:
+    def __lt__(self, other: str) -> bool:
         return self.rank < TriageLevel(other).rank
 
-    def __le__(self, other: object) -> bool:
+    def __le__(self, other: str) -> bool:
         return self.rank <= TriageLevel(other).rank
 
-    def __gt__(self, other: object) -> bool:
+    def __gt__(self, other: str) -> bool:
         return self.rank > TriageLevel(other).rank
 
-    def __ge__(self, other: object) -> bool:
+    def __ge__(self, other: str) -> bool:
         return self.rank >= TriageLevel(other).rank
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +22,14 @@ from clinic_assistant.db.models import (
     StaffSession,
     TurnRecord,
 )
+
+T = TypeVar("T")
+
+
+def _required(found: T | None, what: str, key: object) -> T:
+    if found is None:
+        raise LookupError(f"no {what} {key!r}")
+    return found
 
 
 class SourceRepository:
@@ -94,6 +103,10 @@ class FlagRepository:
     def get(self, flag_id: int) -> Flag | None:
         return self.session.get(Flag, flag_id)
 
+    def require(self, flag_id: int) -> Flag:
+        """The flag, which must exist (LookupError otherwise)."""
+        return _required(self.session.get(Flag, flag_id), "flag", flag_id)
+
     def by_reference(self, reference: str) -> Flag | None:
         return self.session.scalars(select(Flag).where(Flag.reference == reference)).first()
 
@@ -148,6 +161,11 @@ class NotificationRepository:
     def get(self, notification_id: int) -> Notification | None:
         return self.session.get(Notification, notification_id)
 
+    def require(self, notification_id: int) -> Notification:
+        """The notification, which must exist (LookupError otherwise)."""
+        return _required(self.session.get(Notification, notification_id), "notification",
+                         notification_id)  # fmt: skip
+
     def for_flag(self, flag_id: int) -> list[Notification]:
         query = select(Notification).where(Notification.flag_id == flag_id)
         return list(self.session.scalars(query.order_by(Notification.id)))
@@ -180,7 +198,7 @@ class NotificationRepository:
             )
             .values(status="sending", claimed_at=now)
         )
-        return result.rowcount == 1
+        return getattr(result, "rowcount", 0) == 1  # a CursorResult for an UPDATE
 
 
 class StaffRepository:
@@ -315,7 +333,7 @@ class RetentionRepository:
                 ("reviews", delete(ConversationReview).where(
                     ConversationReview.conversation_id.in_(batch))),
             ):  # fmt: skip
-                counts[name] += self.session.execute(statement).rowcount or 0
+                counts[name] += getattr(self.session.execute(statement), "rowcount", 0) or 0
         return counts
 
 

@@ -272,8 +272,10 @@ class Fallback(Handler):
         situation = ctx.situation
         if situation.symptoms.level != "none":
             ctx.also_answer()
-        elif not situation.callback and situation.ongoing is None:
-            self._about_named_procedure(ctx) or self._follow_up(ctx) or ctx.offer_topics()
+        elif situation.callback or situation.ongoing is not None:
+            return  # the call-back number or the urgency is the reply
+        elif not (self._about_named_procedure(ctx) or self._follow_up(ctx)):
+            ctx.offer_topics()
 
     @staticmethod
     def _about_named_procedure(ctx: TurnContext) -> bool:

@@ -265,7 +265,7 @@ class TriageEngine:
         # "my husband had a fall and now he is grey": someone else's story, happening now.
         if self._in(cues["present_cues"], sentence):
             return False
-        terminators = {t.lower() for t in self.negex.termination}
+        terminators = {t.lower() for t in self.negex.termination}  # type: ignore[attr-defined]
         for cue in self._in(cues["history_cues"], sentence):
             between = span.doc[cue.end : span.start]
             if cue.end <= span.start and not any(t.lower_ in terminators for t in between):

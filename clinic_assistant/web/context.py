@@ -20,8 +20,9 @@ LOGIN_CSRF_COOKIE = "clinic_login_csrf"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; everything here is UTC."""
+    if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
 
@@ -96,8 +97,11 @@ def reviewer(request: Request) -> StaffContext:
     return staff
 
 
-def check_csrf(staff: StaffContext, submitted: str | None) -> None:
-    if not submitted or not secrets.compare_digest(submitted, staff.csrf_token):
+def check_csrf(staff: StaffContext, submitted: object) -> None:
+    """``submitted``: the form's field as received (a file upload or nothing is refused)."""
+    if not isinstance(submitted, str) or not submitted:
+        raise BadCsrf()
+    if not secrets.compare_digest(submitted, staff.csrf_token):
         raise BadCsrf()
 
 

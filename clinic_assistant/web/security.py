@@ -108,11 +108,11 @@ class SignInAttempt:
     stored_hash: str | None
 
 
-def _as_aware(moment: datetime | None) -> datetime | None:
+def _as_aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes; everything here is UTC."""
     from datetime import UTC
 
-    if moment is not None and moment.tzinfo is None:
+    if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
 

@@ -84,6 +84,7 @@ class LoginThrottle:
         if row is None:
             self._insert(key)
             row = self._locked_row(key)
+            assert row is not None, "the row was just inserted in this transaction"
         if self._expired(row):
             row.failures = 0
         row.failures += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -121,7 +121,7 @@ def _apply(request: Request, staff, answer_id: str, change, form: dict | None = 
 async def save(request: Request, answer_id: str, staff: Admin):
     form = await request.form()
     check_csrf(staff, form.get("csrf_token"))
-    values = {
+    values: dict[str, Any] = {
         "title": str(form.get("title", "")), "text": str(form.get("text", "")),
         "sources": [str(s) for s in form.getlist("sources")],
         "review_status": str(form.get("review_status", "")),

@@ -47,8 +47,10 @@ async def _holder(request: Request) -> str:
     except ValueError:
         body = None
     sender = body.get("sender") if isinstance(body, dict) else None
+    secret = body.get("secret") if isinstance(body, dict) else None
     key = web(request).settings.conversation_key
-    if not is_conversation_id(sender) or not secret_matches(key, sender, body.get("secret")):
+    if not (isinstance(sender, str) and is_conversation_id(sender) and isinstance(secret, str)
+            and secret_matches(key, sender, secret)):  # fmt: skip
         raise HTTPException(403, "Only the browser that holds this conversation can do this.")
     return sender
 
