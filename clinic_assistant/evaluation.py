@@ -30,20 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import yaml
 
 from clinic_common.contract import TRIAGE_LEVELS, URGENT_LEVELS, rank
+from clinic_common.topics import read_labelled, topics_of_intents
 
 UNSEEN_TRIAGE = Path("tests/triage/unseen.jsonl")
 NLU_TEST = Path("tests/nlu/real_test.yml")
 NLU_CALIBRATION = Path("tests/nlu/real_calibration.yml")
 YARDSTICK = Path("../shared/eval")
 # Intents whose reply topic is decided by the action server, not a curated answer's topic.
-SPECIAL_TOPICS = {
-    "report_symptom": "red_flag",
-    "ask_personal_decision": "needs_surgeon_decision",
-    "request_nurse": "needs_surgeon_decision",
-}
 NOT_SCORED = {"ask_more"}  # needs the conversation before it
 
 
@@ -102,15 +97,6 @@ def read_unseen_triage(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def read_nlu_split(path: Path) -> list[tuple[str, str]]:
-    messages = []
-    for block in yaml.safe_load(path.read_text())["nlu"]:
-        for line in block["examples"].splitlines():
-            if line.strip():
-                messages.append((line.strip()[2:], block["intent"]))
-    return messages
-
-
 def triage_report(webhook_url: str, items: Iterable[dict]) -> dict[str, Any]:
     """Per level: answered at that level or more cautious ("safe"), and exactly."""
     rows = []
@@ -128,15 +114,6 @@ def triage_report(webhook_url: str, items: Iterable[dict]) -> dict[str, Any]:
     none_rows = [r for r in rows if r["level"] == "none"]
     report["none"]["raised_to_same_day"] = rate(none_rows, lambda r: r["got"] in URGENT_LEVELS)
     return report
-
-
-def topics_of_intents(answers_dir: Path) -> dict[str, str]:
-    topics = dict(SPECIAL_TOPICS)
-    for path in sorted(answers_dir.glob("*.yml")):
-        for answer in (yaml.safe_load(path.read_text()) or {}).get("answers") or []:
-            for intent in answer.get("intents") or []:
-                topics.setdefault(intent, answer["topic"])
-    return topics
 
 
 def nlu_report(webhook_url: str, messages: Iterable[tuple[str, str]], answers_dir: Path) -> dict:
@@ -215,7 +192,7 @@ def diagnose(rasa_url: str, root: Path) -> dict:
     """The calibration split through the running product: where to look when a figure is off
     (the frozen test split is only ever reported, never read for this)."""
     webhook = f"{rasa_url}/webhooks/rest/webhook"
-    split = read_nlu_split(root / NLU_CALIBRATION)
+    split = read_labelled(root / NLU_CALIBRATION)
     return nlu_report(webhook, split, root / "data" / "answers")
 
 
@@ -223,7 +200,7 @@ def evaluate(rasa_url: str, root: Path) -> dict:
     webhook = f"{rasa_url}/webhooks/rest/webhook"
     return {
         "triage": triage_report(webhook, read_unseen_triage(root / UNSEEN_TRIAGE)),
-        "nlu": nlu_report(webhook, read_nlu_split(root / NLU_TEST), root / "data" / "answers"),
+        "nlu": nlu_report(webhook, read_labelled(root / NLU_TEST), root / "data" / "answers"),
         "yardstick": yardstick(rasa_url, (root / YARDSTICK).resolve()),
     }
 

@@ -20,15 +20,13 @@ from pathlib import Path
 
 import yaml
 
+from clinic_common import topics as topic_routing
+from clinic_common.topics import read_labelled
+
 FALLBACK = "nlu_fallback"
 # Intents whose topic is not given by a curated answer routed from them.
-SPECIAL_TOPICS = {
-    "report_symptom": "red_flag",
-    "ask_personal_decision": "needs_surgeon_decision",
-    "request_nurse": "needs_surgeon_decision",
-    # "tell me more" continues whatever was discussed: its own pseudo-topic here.
-    "ask_more": "ask_more",
-}
+# "tell me more" continues whatever was discussed: its own pseudo-topic here.
+SPECIAL_TOPICS = {**topic_routing.SPECIAL_TOPICS, "ask_more": "ask_more"}
 
 
 @dataclass
@@ -49,22 +47,8 @@ class Prediction:
         return self.predicted
 
 
-def read_labelled(path: Path) -> list[tuple[str, str]]:
-    messages = []
-    for block in yaml.safe_load(path.read_text())["nlu"]:
-        for line in block["examples"].splitlines():
-            if line.strip():
-                messages.append((line.strip()[2:], block["intent"]))
-    return messages
-
-
 def topics_of_intents(answers_dir: Path) -> dict[str, str]:
-    topics = dict(SPECIAL_TOPICS)
-    for path in sorted(answers_dir.glob("*.yml")):
-        for answer in (yaml.safe_load(path.read_text()) or {}).get("answers") or []:
-            for intent in answer.get("intents") or []:
-                topics.setdefault(intent, answer["topic"])
-    return topics
+    return topic_routing.topics_of_intents(answers_dir, SPECIAL_TOPICS)
 
 
 def _top_intents(parsed: dict) -> tuple[str, float, float]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from clinic_assistant.evaluation import NLU_TEST, nlu_report, read_nlu_split
+from clinic_assistant.evaluation import NLU_TEST, nlu_report
 from clinic_assistant.runtime.stack import Stack
+from clinic_common.topics import read_labelled
 
 pytestmark = pytest.mark.conversation
 
@@ -28,7 +29,7 @@ RAISED_CEILING = 0.035
 
 @pytest.fixture(scope="module")
 def report(stack: Stack, project_root) -> dict:
-    messages = read_nlu_split(project_root / NLU_TEST)
+    messages = read_labelled(project_root / NLU_TEST)
     result = nlu_report(stack.config.webhook_url, messages, project_root / "data" / "answers")
     for measure in ("right", "wrong", "fallback"):
         print(f"{measure}: {result[measure]['hits']}/{result[measure]['n']}")
