@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clinic_assistant.db.models import (
@@ -22,6 +22,7 @@ from clinic_assistant.db.models import (
     StaffSession,
     TurnRecord,
 )
+from clinic_common.contract import TriageLevel
 
 T = TypeVar("T")
 
@@ -121,16 +122,14 @@ class FlagRepository:
 
     def queue(self, status: str, limit: int = 200) -> list[Flag]:
         """Flags with this status: the most urgent level first, then the oldest first."""
-        from sqlalchemy import case
-
-        rank = case(
-            (Flag.level == "emergency", 0), (Flag.level == "contact_team_today", 1), else_=2
+        most_urgent_first = case(
+            *((Flag.level == level.value, -level.rank) for level in TriageLevel), else_=0
         )
         query = select(Flag).where(Flag.status == status)
         if status == "resolved":
             query = query.order_by(Flag.resolved_at.desc())
         else:
-            query = query.order_by(rank, Flag.created_at)
+            query = query.order_by(most_urgent_first, Flag.created_at)
         return list(self.session.scalars(query.limit(limit)))
 
     def for_conversation(self, conversation_id: str) -> list[Flag]:
