@@ -74,7 +74,9 @@ class Supervisor:
                 if self.log_file
                 else sys.stdout
             )
-            for raw in iter(child.process.stdout.readline, b""):
+            output = child.process.stdout
+            assert output is not None, "children are started with stdout=PIPE"
+            for raw in iter(output.readline, b""):
                 sink.write(f"[{child.name}] {raw.decode(errors='replace').rstrip()}\n")
                 sink.flush()
 
