@@ -71,7 +71,7 @@ class ClusterConfig:
         if missing:
             raise StackError("the production topology needs " + ", ".join(missing))
         if not Path(NGINX).exists():
-            raise StackError("nginx is not installed (run `make install`)")
+            raise StackError("nginx is not installed (`make run-production` installs it)")
 
 
 NGINX_TEMPLATE = Path("deploy/nginx/clinic.conf.j2")
@@ -182,8 +182,8 @@ class Cluster:
         stopped = [child for child in self.supervisor.children if not child.running]
         for child in stopped:
             if child.name not in self.servers:
-                raise StackError(f"{child.name} stopped (exit code {child.process.returncode})")
-            print(f"The {child.name} process stopped; starting it again.", flush=True)
+                raise StackError(child.failure("stopped"))
+            print(f"{child.failure('stopped')}\nStarting it again.", flush=True)
             revived.append(child.name)
         if revived:
             self.restart(*revived)
