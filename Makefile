@@ -1,5 +1,7 @@
 # The README's two commands are `make run` and `make test`; CI runs `make test` (.ci/run).
-# Both install first (quick when nothing changed), so each works on a fresh clone.
+# Both install first (quick when nothing changed), so each works on a fresh clone. `make run`
+# installs only what running needs, inside the project; `make test` also installs the Debian
+# packages the tests need (Chromium, nginx) with apt, which needs root.
 
 PY := .venv/bin/python
 RASA := PYTHONPATH=. RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
@@ -8,12 +10,15 @@ RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install run run-production shell admin train test lint typecheck validate pytest unit lock evaluate calibrate compare crossval bench fuzz
+.PHONY: help install test-packages run run-production shell admin train test lint typecheck validate pytest unit lock evaluate calibrate compare crossval bench fuzz
 
 help:
-	@echo "make run    install, train if needed, start the Rasa server (5005) and action server (5055)"
-	@echo "make test   install, then lint, validate the Rasa data and run every test"
-	@echo "make run-production  2 Rasa + 2 action servers behind nginx, PostgreSQL, Redis (local)"
+	@echo "make run    install, train if needed, start the Rasa server (5005), action server (5055)"
+	@echo "           and web app (8000); their full logs go to var/log/"
+	@echo "make test   install (also Debian's chromium and nginx, with apt), then lint, validate"
+	@echo "           the Rasa data and run every test"
+	@echo "make run-production  2 Rasa + 2 action servers behind nginx, PostgreSQL, Redis (local;"
+	@echo "                     installs Debian's nginx with apt if needed)"
 	@echo "make shell  chat in the terminal (rasa shell, with a real action server)"
 	@echo "make admin  create a staff console admin (ADMIN=name, asks for the password)"
 	@echo "make train  train the model if its inputs changed"
@@ -30,6 +35,10 @@ help:
 install:
 	@tools/install.sh
 
+# Debian's Chromium for the browser tests and nginx for the production tests (apt, as root).
+test-packages:
+	@tools/install-debian-packages.sh chromium nginx
+
 run: install
 	$(PY) -m clinic_assistant run
 
@@ -40,6 +49,7 @@ run-production: export CLINIC_DATABASE_URL ?= postgresql+psycopg://postgres@127.
 run-production: export CLINIC_TRACKER_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_tracker
 run-production: export CLINIC_REDIS_URL ?= redis://127.0.0.1:6379/0
 run-production: install
+	@tools/install-debian-packages.sh nginx
 	RASA_API_TOKEN="$${RASA_API_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')}" \
 	  $(PY) -m clinic_assistant run-production
 
@@ -54,7 +64,7 @@ admin: install
 train: install
 	$(PY) -m clinic_assistant train
 
-test: install lint typecheck validate pytest
+test: install test-packages lint typecheck validate pytest
 
 lint:
 	$(PY) -m ruff check .

@@ -11,11 +11,13 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from clinic_assistant.answers.catalogue import CatalogueError
 from clinic_assistant.db.migrate import upgrade
 from clinic_assistant.provisioning import prepare_database
 from clinic_assistant.runtime.model import RasaEnvironment, train
+from clinic_assistant.runtime.processes import ProcessFailed, Supervisor
 from clinic_assistant.runtime.stack import Stack, StackConfig, StackError
 from clinic_assistant.settings import Settings
 
@@ -41,6 +43,15 @@ def api_token() -> str:
     return os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(32)
 
 
+def log_dir(settings: Settings, args: argparse.Namespace) -> Path:
+    """Where the servers' full output goes (the terminal shows only what matters)."""
+    return args.log_dir or settings.root / "var" / "log"
+
+
+def _shown(path: Path, settings: Settings) -> str:
+    return str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path)
+
+
 def command_run(settings: Settings, args: argparse.Namespace) -> None:
     print(prepare_database(settings).summary())
     model = train(RasaEnvironment.of(settings))
@@ -54,10 +65,12 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
         web_port=args.web_port,
         api_token=api_token(),
     )
-    stack = Stack(config)
+    logs = log_dir(settings, args)
+    stack = Stack(config, Supervisor(log_dir=logs))
 
     def start() -> None:
-        print("Starting the action server, the Rasa server and the web app...", flush=True)
+        print("Starting the action server, the Rasa server and the web app "
+              f"(their logs: {_shown(logs, settings)}/)...", flush=True)  # fmt: skip
         stack.start()
         print(
             "\nThe assistant is running:\n"
@@ -71,11 +84,16 @@ def command_run(settings: Settings, args: argparse.Namespace) -> None:
             "Try:\n"
             f"  curl -s {config.webhook_url} -H 'Content-Type: application/json' "
             '-d \'{"sender":"me","message":"what is a TAP flap?"}\'\n'
+            f"Full logs: {', '.join(_logs(stack.supervisor, settings))}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
 
     run_until_stopped(start, stack.stop, stack.supervisor.exited)
+
+
+def _logs(supervisor: Supervisor, settings: Settings) -> list[str]:
+    return [_shown(child.log_path, settings) for child in supervisor.children if child.log_path]
 
 
 def run_until_stopped(start, stop_everything, is_dead) -> None:
@@ -96,7 +114,8 @@ def run_until_stopped(start, stop_everything, is_dead) -> None:
         while not stopping:
             exited = is_dead()
             if exited:
-                print(f"The {exited.name} process stopped unexpectedly; stopping everything.")
+                print(f"error: {exited.failure('stopped unexpectedly')}", file=sys.stderr)
+                print("Stopping everything.", flush=True)
                 stop_everything()
                 sys.exit(1)
             time.sleep(0.5)
@@ -122,9 +141,12 @@ def command_run_production(settings: Settings, args: argparse.Namespace) -> None
     config.check()
     print(prepare_database(settings).summary())
     train(RasaEnvironment.of(settings))
-    cluster = Cluster(config)
+    logs = log_dir(settings, args)
+    cluster = Cluster(config, Supervisor(log_dir=logs))
 
     def start() -> None:
+        print(f"Starting nginx and the servers (their logs: {_shown(logs, settings)}/)...",
+              flush=True)  # fmt: skip
         cluster.start()
         print_addresses(config)
 
@@ -144,7 +166,8 @@ def command_shell(settings: Settings, args: argparse.Namespace) -> None:
         settings=settings, model=model, run_dir=settings.root / "var" / "shell",
         rasa_port=args.rasa_port, action_port=args.action_port,
     )  # fmt: skip
-    stack = Stack(config)
+    # The action server's output would mix with the conversation: it goes to its log.
+    stack = Stack(config, Supervisor(log_dir=log_dir(settings, args)))
     stack.start_action_server()
     try:
         # Rasa reads the action server's secret from its environment (endpoints.yml names it).
@@ -237,6 +260,8 @@ def parser() -> argparse.ArgumentParser:
     cluster_parser.add_argument("--web-port", type=int, default=8000)
     cluster_parser.add_argument("--public-port", type=int, default=8080)
     cluster_parser.set_defaults(handler=command_run_production)
+    for command in (run_parser, shell_parser, cluster_parser):
+        command.add_argument("--log-dir", type=Path, help="the servers' logs (default: var/log)")
     retention_parser = commands.add_parser(
         "retention", help="delete conversations idle for longer than the retention period"
     )
@@ -266,6 +291,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     try:
         args.handler(settings, args)
-    except (CatalogueError, StackError, FileNotFoundError) as error:
+    except (CatalogueError, StackError, ProcessFailed, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -6,6 +6,8 @@
 #
 # Quick and harmless to run again: each step is skipped when its inputs have not changed.
 # Nothing is downloaded at run time; everything comes from the package index here.
+# Only what `make run` needs, all inside the project: the Debian packages that only the tests
+# and the production topology need are installed by tools/install-debian-packages.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,21 +72,6 @@ if ! up_to_date node_modules/.installed "$want" || [ ! -f clinic_assistant/web/s
   mkdir -p clinic_assistant/web/static/vendor
   cp node_modules/chart.js/dist/chart.umd.min.js clinic_assistant/web/static/vendor/chart.umd.js
   echo "$want" > node_modules/.installed
-fi
-
-# --- Debian packages: Chromium for the browser tests (Playwright drives it; it downloads
-# nothing), nginx for the production topology (make run-production and its tests) ---------
-missing=""
-[ -x /usr/bin/chromium ] || missing="$missing chromium"
-[ -x /usr/sbin/nginx ] || missing="$missing nginx"
-if [ -n "$missing" ]; then
-  say "Debian packages:$missing"
-  sudo_if_needed=""
-  [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
-  $sudo_if_needed apt-get update -qq
-  # shellcheck disable=SC2086  # one word per package
-  DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y -qq \
-    $missing >/dev/null
 fi
 
 say "Installed."

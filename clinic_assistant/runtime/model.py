@@ -10,11 +10,13 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import subprocess
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from clinic_assistant.runtime.processes import run_logged
 
 if TYPE_CHECKING:
     from clinic_assistant.settings import Settings
@@ -40,6 +42,17 @@ TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
 MODEL_NAME = "clinic"
 SPACY_PIPELINE = Path("build/spacy/clinic_en")
 SPACY_PATTERNS = Path("data/entities/patterns.jsonl")
+# Training's full output (TensorFlow's notices, every library's deprecation warnings) goes here;
+# the terminal shows the components as they are trained.
+TRAIN_LOG = Path("var/log/train.log")
+SPACY_LOG = Path("var/log/spacy-pipeline.log")
+COMPONENT_STARTED = re.compile(r"Starting to train component '(\w+)'")
+
+
+def training_progress(line: str) -> str | None:
+    """What the terminal shows of a line of `rasa train`: the component being trained."""
+    found = COMPONENT_STARTED.search(line)
+    return f"  training {found.group(1)}" if found else None
 
 
 @dataclass(frozen=True)
@@ -136,18 +149,13 @@ def model_is_current(root: Path) -> bool:
 
 def build_spacy_pipeline(rasa_env: RasaEnvironment) -> None:
     rasa_env.check()
-    subprocess.run(
-        [
-            str(rasa_env.python),
-            "-m",
-            "clinic_nlu.components.spacy_pipeline",
-            str(SPACY_PATTERNS),
-            str(SPACY_PIPELINE),
-        ],
-        cwd=rasa_env.root,
-        env=rasa_env.env(),
-        check=True,
-    )
+    run_logged(
+        [str(rasa_env.python), "-m", "clinic_nlu.components.spacy_pipeline", str(SPACY_PATTERNS),
+         str(SPACY_PIPELINE)],
+        cwd=rasa_env.root, env=rasa_env.env(), log_path=rasa_env.root / SPACY_LOG,
+        progress=lambda line: line if line.startswith("spaCy pipeline") else None,
+        what="building the spaCy pipeline",
+    )  # fmt: skip
 
 
 def train(rasa_env: RasaEnvironment, force: bool = False) -> Path:
@@ -169,25 +177,13 @@ def _train_locked(rasa_env: RasaEnvironment, force: bool) -> Path:
         print(f"Model is up to date: {model_path(root)}", file=sys.stderr)
         return model_path(root)
     fingerprint = training_fingerprint(root)
-    print("Training the model (this takes a few minutes)...", file=sys.stderr)
-    subprocess.run(
-        [
-            str(rasa_env.rasa),
-            "train",
-            "--fixed-model-name",
-            MODEL_NAME,
-            "--out",
-            "models",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            *[d for d in TRAINING_DATA if (root / d).exists()],
-        ],
-        cwd=root,
-        env=rasa_env.env(),
-        check=True,
-    )
+    print(f"Training the model (a few minutes; full log: {TRAIN_LOG})...", file=sys.stderr)
+    run_logged(
+        [str(rasa_env.rasa), "train", "--fixed-model-name", MODEL_NAME, "--out", "models",
+         "--config", "config.yml", "--domain", "domain.yml",
+         "--data", *[d for d in TRAINING_DATA if (root / d).exists()]],
+        cwd=root, env=rasa_env.env(), log_path=root / TRAIN_LOG, progress=training_progress,
+        what="training",
+    )  # fmt: skip
     _fingerprint_path(root).write_text(fingerprint + "\n")
     return model_path(root)

@@ -266,10 +266,7 @@ class Stack:
             exited = self.supervisor.exited()
             if exited:
                 self.stop()
-                raise StackError(
-                    f"the {exited.name} process stopped during start-up "
-                    f"(exit code {exited.process.returncode}); see its output above"
-                )
+                raise StackError(exited.failure("stopped during start-up"))
             if time.monotonic() > deadline:
                 self.stop()
                 raise StackError(f"not ready after {timeout:.0f} s: {', '.join(checks)}")

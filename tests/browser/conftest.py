@@ -1,6 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium against the running stack.
 
-No browser is downloaded: Chromium comes from Debian (installed by `make install`) and is
+No browser is downloaded: Chromium comes from Debian (installed by `make test`) and is
 launched through Playwright's ``executable_path``. Each test leaves a screenshot in
 ``results/screenshots/`` and page load timings in ``results/page-timings.json``.
 """
