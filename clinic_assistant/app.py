@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from clinic_assistant.answers.service import AnswerService
 from clinic_assistant.db import Database
+from clinic_assistant.live.bus import RedisPublisher
 from clinic_assistant.notifications import BackgroundDispatcher, Dispatcher, EmailNotifier
 from clinic_assistant.settings import Settings
 from clinic_assistant.triage import TriageEngine
@@ -41,6 +42,11 @@ class AppContext:
     def alerts(self) -> BackgroundDispatcher:
         return BackgroundDispatcher(self.dispatcher)
 
+    @cached_property
+    def live_publisher(self) -> RedisPublisher | None:
+        """Tells the web servers a live chat has a new line (with Redis; else they look)."""
+        return RedisPublisher(self.settings.redis_url) if self.settings.redis_url else None
+
     @contextmanager
     def answers(self) -> Iterator[AnswerService]:
         """An answer service inside one unit of work."""
@@ -53,6 +59,8 @@ class AppContext:
     def close(self) -> None:
         if "alerts" in self.__dict__:
             self.alerts.stop()
+        if self.__dict__.get("live_publisher") is not None:
+            self.live_publisher.close()
         if "database" in self.__dict__:
             self.database.dispose()
 

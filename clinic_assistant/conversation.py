@@ -18,6 +18,7 @@ from clinic_assistant.contract import NEEDS_REVIEW, TRIAGE_LEVELS, Triage, reply
 from clinic_assistant.db.models import TurnRecord
 from clinic_assistant.db.repositories import TurnRepository
 from clinic_assistant.flags import ALERT_LEVELS, FlagService, Urgency
+from clinic_assistant.live.gate import hold_for_nurse
 from clinic_assistant.triage import Assessment
 from clinic_assistant.triage.second_opinion import with_second_opinion
 from clinic_common.redaction import redact
@@ -211,7 +212,7 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
         ongoing = flags.ongoing_urgency(turn.sender_id) if turn.sender_id else None
         composer = _Composer(app.answer_service(session), flags, turn, assessment, stored_text,
                              ongoing, app.settings.require_clinical_approval)  # fmt: skip
-        reply = composer.compose(kind)
+        reply = hold_for_nurse(app, session, turn, stored_text, composer.compose(kind))
         TurnRepository(session).record(turn_record(turn, reply, stored_text))
     if reply.alert:
         app.alerts.nudge()

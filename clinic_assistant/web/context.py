@@ -12,6 +12,7 @@ from fastapi import Depends, Form, Request
 from fastapi.templating import Jinja2Templates
 
 from clinic_assistant.db import Database
+from clinic_assistant.live.bus import LiveBus
 from clinic_assistant.settings import Settings
 from clinic_assistant.transcripts import TrackerReader
 from clinic_assistant.web.security import Accounts, StaffContext
@@ -71,6 +72,9 @@ class WebState:
         self.database = Database(settings.database_url)
         self.tracker = TrackerReader(settings.tracker_reader_url)
         self.inactivity = inactivity
+        # Wakes the live chat streams (in-process, or Redis pub/sub between web servers);
+        # started and stopped by the app's lifespan.
+        self.live = LiveBus(settings.redis_url)
 
     def accounts(self, session: Any) -> Accounts:
         return Accounts(session, self.inactivity)
