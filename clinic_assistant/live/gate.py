@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # The safety messages of a sign in this very message (not the reminders of an ongoing flag:
 # the nurse is there to talk about it).
-SAFETY_ANSWER_IDS = frozenset({"triage_emergency", "triage_contact_team_today"})
+SAFETY_ANSWER_IDS = frozenset({"triage-emergency", "triage-contact-team-today"})
 
 
 def hold_for_nurse(app: AppContext, session: Session, turn: Turn, stored_text: str,

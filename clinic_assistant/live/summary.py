@@ -31,7 +31,6 @@ TOPIC_NAMES = {
     "margins_more_surgery": "margins and more surgery",
     "recurrence_treatment": "treatment if the cancer comes back",
     "prognosis": "outlook figures",
-    "needs_surgeon_decision": "a decision for the surgeon",
 }
 WORRY_INTENTS = {"express_worry", "express_despair"}
 WORRY_WORDS = re.compile(
