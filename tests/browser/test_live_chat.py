@@ -1,0 +1,144 @@
+"""A nurse joins the patient's chat: two real browsers, the patient in the widget and the nurse
+in the console, against the running stack (issue 17)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from clinic_assistant.db.models import Flag
+from tests.support.live_chat import (
+    conversation_of,
+    join,
+    nurse_lines,
+    nurse_says,
+    open_widget,
+    patient_says,
+    record,
+    run_axe,
+    sign_in,
+    widget_lines,
+    within_2_seconds,
+)
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def two_browsers(browser: Browser, stack, artifacts: Path, staff_accounts):
+    contexts = [browser.new_context(base_url=stack.config.web_url,
+                                    viewport={"width": 1280, "height": 900})
+                for _ in range(2)]  # fmt: skip
+    patient, nurse = (context.new_page() for context in contexts)
+    yield patient, nurse, contexts[0]
+    patient.screenshot(path=str(artifacts / "live-chat-patient.png"))
+    nurse.screenshot(path=str(artifacts / "live-chat-nurse.png"), full_page=True)
+    for context in contexts:
+        context.close()
+
+
+def test_a_nurse_joins_they_talk_both_ways_chest_pain_is_triaged_and_she_hands_back(
+    two_browsers, stack_database, staff_accounts, project_root: Path
+) -> None:
+    patient, nurse, patient_context = two_browsers
+    timings = {}
+    open_widget(patient)
+    patient.get_by_role("button", name="Talk to a nurse").click()
+    expect(widget_lines(patient).last).to_contain_text("A nurse can join this chat")
+    conversation = conversation_of(patient)
+
+    sign_in(nurse, staff_accounts["nurse"])
+    clicked = time.monotonic()
+    join(nurse, conversation)
+    expect(nurse.get_by_role("heading", name="Summary")).to_be_visible()
+    expect(nurse.locator(".summary")).to_contain_text("asked to speak to a nurse")
+    timings["joined"] = within_2_seconds(widget_lines(patient).last,
+                                         "Nora, a nurse, has joined", clicked)  # fmt: skip
+    expect(patient.get_by_role("status").filter(has_text="chatting with Nora")).to_be_visible()
+
+    sent = nurse_says(nurse, "Hello, I'm Nora. What would you like to talk about?")
+    timings["nurse_to_patient"] = within_2_seconds(
+        patient.locator("li.msg.nurse").last, "What would you like to talk about?", sent
+    )
+    answers_before = patient.locator("li.msg.bot").count()
+    sent = time.monotonic()
+    patient_says(patient, "What is fat grafting? I'm worried about lumps")
+    timings["patient_to_nurse"] = within_2_seconds(nurse_lines(nurse), "worried about lumps", sent)
+    # The nurse is there: the assistant does not answer the question itself.
+    expect(patient.locator("li.msg.user").last).to_contain_text("worried about lumps")
+    patient.wait_for_timeout(500)
+    expect(patient.locator("li.msg.bot")).to_have_count(answers_before)
+
+    sent = time.monotonic()
+    patient_says(patient, "I have crushing chest pain")
+    timings["emergency"] = within_2_seconds(patient.locator("li.msg.bot.alert").last, "999", sent)
+    expect(patient.locator(".banner")).to_contain_text("This could be an emergency. Call 999 now.")
+    expect(nurse_lines(nurse)).to_contain_text("I have crushing chest pain")
+    with stack_database.unit_of_work() as session:
+        flag = session.scalars(select(Flag).where(Flag.conversation_id == conversation)).one()
+        assert flag.level == "emergency" and flag.status == "open"  # escalated, looked at anew
+
+    # The connection drops: what the nurse writes meanwhile arrives once it is back, once.
+    patient_context.set_offline(True)
+    nurse_says(nurse, "First while you were away")
+    nurse_says(nurse, "Second while you were away")
+    expect(nurse_lines(nurse)).to_contain_text("Second while you were away")
+    patient.wait_for_timeout(1500)
+    patient_context.set_offline(False)
+    expect(patient.locator("li.msg.nurse").last).to_contain_text("Second while you were away",
+                                                                 timeout=15_000)  # fmt: skip
+    texts = patient.locator("li.msg.nurse").all_inner_texts()
+    assert sum("First while you were away" in t for t in texts) == 1
+    assert sum("Second while you were away" in t for t in texts) == 1
+
+    assert run_axe(patient, AXE) == []
+    assert run_axe(nurse, AXE) == []
+
+    nurse.get_by_role("button", name="Hand back to the assistant").click()
+    expect(widget_lines(patient).last).to_contain_text("handed you back to the assistant")
+    expect(patient.get_by_role("status").filter(has_text="chatting with Nora")).to_be_hidden()
+    patient_says(patient, "what is fat grafting?")
+    expect(patient.locator("li.msg.bot").last).to_contain_text("Fat grafting uses your own fat")
+    record(project_root / "results" / "live-chat-browser.json", timings)
+
+
+def test_reloading_the_page_in_a_chat_keeps_it_and_repeats_nothing(
+    two_browsers, staff_accounts
+) -> None:
+    patient, nurse, _ = two_browsers
+    open_widget(patient)
+    patient.get_by_role("button", name="Talk to a nurse").click()
+    expect(widget_lines(patient).last).to_contain_text("A nurse can join this chat")
+    conversation = conversation_of(patient)
+    sign_in(nurse, staff_accounts["nurse"])
+    join(nurse, conversation)
+    nurse_says(nurse, "Are you still there?")
+    expect(patient.locator("li.msg.nurse")).to_have_count(1)
+    patient.reload()
+    expect(patient.locator("li.msg.nurse")).to_have_count(1)
+    nurse_says(nurse, "Good, I can see you.")
+    expect(patient.locator("li.msg.nurse")).to_have_count(2)
+    nurse.get_by_role("button", name="Close the chat").click()
+    expect(widget_lines(patient).last).to_contain_text("has closed the chat")
+
+
+def test_without_server_sent_events_the_widget_polls_and_still_gets_every_line(
+    two_browsers, staff_accounts
+) -> None:
+    patient, nurse, _ = two_browsers
+    patient.add_init_script("delete window.EventSource")
+    open_widget(patient)
+    patient.get_by_role("button", name="Talk to a nurse").click()
+    expect(widget_lines(patient).last).to_contain_text("A nurse can join this chat")
+    sign_in(nurse, staff_accounts["nurse"])
+    join(nurse, conversation_of(patient))
+    expect(widget_lines(patient).last).to_contain_text("Nora, a nurse, has joined")
+    nurse_says(nurse, "Polling works too")
+    expect(patient.locator("li.msg.nurse").last).to_contain_text("Polling works too")
+    nurse.get_by_role("button", name="Close the chat").click()
