@@ -63,7 +63,8 @@ def test_patient_and_nurse_on_different_web_servers_talk_both_ways_through_redis
     try:
         open_widget(patient)
         patient.get_by_role("button", name="Talk to a nurse").click()
-        expect(widget_lines(patient).last).to_contain_text("A nurse can join this chat")
+        expect(widget_lines(patient).last).to_contain_text("A nurse can join this chat",
+                                                 timeout=30_000)  # fmt: skip
         conversation = conversation_of(patient)
         sign_in(nurse, nurse_account)
         clicked = time.monotonic()
@@ -84,7 +85,9 @@ def test_patient_and_nurse_on_different_web_servers_talk_both_ways_through_redis
         expect(nurse_lines(nurse)).to_contain_text("I have crushing chest pain")
 
         # The patient's web app dies: what the nurse writes meanwhile arrives when it is back.
-        production.cluster.child("web").process.kill()
+        web = production.cluster.child("web")
+        web.process.kill()
+        web.process.wait()
         nurse_says(nurse, "Written while your server was down")
         expect(nurse_lines(nurse)).to_contain_text("Written while your server was down")
         production.cluster.restart("web")

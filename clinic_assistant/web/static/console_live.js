@@ -122,18 +122,25 @@
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (!box.value.trim()) return;
+      var text = box.value;
+      if (!text.trim()) return;
       var body = new FormData(form);
+      // The box is cleared at once, so the nurse can write the next message while this one goes;
+      // if it is not sent, its text comes back into the box (unless she wrote something since).
+      box.value = "";
+      status.textContent = "Sending…";
+      function notSent(why) {
+        status.textContent = why;
+        if (!box.value) box.value = text;
+      }
       fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.json().then(function (data) { return [response.ok, data]; }); })
         .then(function (result) {
-          if (!result[0]) { status.textContent = result[1].error || "Not sent."; return; }
-          box.value = "";
-          status.textContent = "Sent.";
+          if (!result[0]) { notSent(result[1].error || "Not sent."); return; }
           // The line itself comes back through the stream, in its place among the patient's.
-          box.focus();
+          status.textContent = "Sent.";
         })
-        .catch(function () { status.textContent = "Not sent: the connection failed. Try again."; });
+        .catch(function () { notSent("Not sent: the connection failed. Try again."); });
     });
   }
 
