@@ -121,7 +121,7 @@ def test_a_nurse_joins_they_talk_both_ways_chest_pain_is_triaged_and_she_hands_b
 
 
 def test_reloading_the_page_in_a_chat_keeps_it_and_repeats_nothing(
-    two_browsers, staff_accounts
+    two_browsers, staff_accounts, artifacts: Path
 ) -> None:
     patient, nurse, _ = two_browsers
     open_widget(patient)
@@ -137,6 +137,15 @@ def test_reloading_the_page_in_a_chat_keeps_it_and_repeats_nothing(
     expect(patient.locator("li.msg.nurse")).to_have_count(1)
     nurse_says(nurse, "Good, I can see you.")
     expect(patient.locator("li.msg.nurse")).to_have_count(2)
+    # Desktop and phone (390 px) views of both sides, for people to look at.
+    patient.screenshot(path=str(artifacts / "live-chat-patient-desktop.png"))
+    nurse.screenshot(path=str(artifacts / "live-chat-nurse-desktop.png"), full_page=True)
+    for page, name in ((patient, "patient"), (nurse, "nurse")):
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(
+            path=str(artifacts / f"live-chat-{name}-390.png"), full_page=name == "nurse"
+        )
+    expect(patient.get_by_label("Your message")).to_be_in_viewport()
     nurse.get_by_role("button", name="Close the chat").click()
     expect(widget_lines(patient).last).to_contain_text("has closed the chat")
 
