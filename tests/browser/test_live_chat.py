@@ -154,14 +154,36 @@ def test_without_server_sent_events_the_widget_polls_and_still_gets_every_line(
     two_browsers, staff_accounts
 ) -> None:
     patient, nurse, _ = two_browsers
+    sign_in(nurse, staff_accounts["nurse"])
     patient.add_init_script("delete window.EventSource")
     open_widget(patient)
     patient.get_by_role("button", name="Talk to a nurse").click()
     expect(widget_lines(patient).last).to_contain_text("A nurse can join this chat",
-                                                 timeout=30_000)  # fmt: skip
-    sign_in(nurse, staff_accounts["nurse"])
+                                                       timeout=30_000)  # fmt: skip
+    # The nurse's list tells her, on screen and to her screen reader, that someone is waiting.
+    notice = nurse.get_by_role("status").filter(has_text="a patient is waiting")
+    expect(notice).to_contain_text("asked to speak to a nurse", timeout=10_000)
     join(nurse, conversation_of(patient))
     expect(widget_lines(patient).last).to_contain_text("Nora, a nurse, has joined")
     nurse_says(nurse, "Polling works too")
     expect(patient.locator("li.msg.nurse").last).to_contain_text("Polling works too")
     nurse.get_by_role("button", name="Close the chat").click()
+
+
+def test_out_of_hours_the_widget_says_when_nurses_are_in_and_offers_the_call_back(
+    page, stack
+) -> None:
+    # The team's hours come from the settings; this stack's are not set (nurses may always
+    # join), so the web app's answer is replaced by an out-of-hours one for this page only.
+    def out_of_hours(route) -> None:
+        route.fulfill(json={"active": False, "nurse": "", "last_id": 0, "in_hours": False,
+                            "team_hours": "8am to 6pm on weekdays",
+                            "team_phone": "01632 960 123"})  # fmt: skip
+
+    page.route("**/patient/live/status", out_of_hours)
+    open_widget(page)
+    page.get_by_role("button", name="Talk to a nurse").click()
+    told = widget_lines(page).last
+    expect(told).to_contain_text("Nurses are not in now", timeout=30_000)
+    expect(told).to_contain_text("8am to 6pm on weekdays")
+    expect(told).to_contain_text("reply with your phone number")
