@@ -65,6 +65,9 @@ class Summary:
 
 
 def _quote(text: str) -> str:
+    if text.startswith("/"):
+        # A button the widget offers sends its payload ("/request_nurse"), not words.
+        return "pressed “Talk to a nurse”" if text == "/request_nurse" else "pressed a button"
     text = " ".join(text.split())
     return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1].rstrip() + "…"
 
@@ -83,7 +86,7 @@ def summarise(turns: Iterable[TurnRecord], flags: Iterable[Flag] = ()) -> Summar
         level = turn.triage_level or "none"
         if level != "none" and turn.triage_reason:
             signs.append(Sign(LEVEL_NAMES.get(level, level), turn.triage_reason,
-                              _quote(turn.text)))  # fmt: skip
+                              _quote(turn.text or "")))  # fmt: skip
             if order.index(level) > order.index(highest):
                 highest = level
         if turn.intent in WORRY_INTENTS or WORRY_WORDS.search(turn.text or ""):

@@ -151,7 +151,7 @@ def test_reloading_the_page_in_a_chat_keeps_it_and_repeats_nothing(
 
 
 def test_without_server_sent_events_the_widget_polls_and_still_gets_every_line(
-    two_browsers, staff_accounts
+    two_browsers, staff_accounts, artifacts: Path
 ) -> None:
     patient, nurse, _ = two_browsers
     sign_in(nurse, staff_accounts["nurse"])
@@ -163,6 +163,8 @@ def test_without_server_sent_events_the_widget_polls_and_still_gets_every_line(
     # The nurse's list tells her, on screen and to her screen reader, that someone is waiting.
     notice = nurse.get_by_role("status").filter(has_text="a patient is waiting")
     expect(notice).to_contain_text("asked to speak to a nurse", timeout=10_000)
+    expect(nurse.locator("#waiting")).to_contain_text("just now")
+    nurse.screenshot(path=str(artifacts / "live-chat-waiting-list.png"), full_page=True)
     join(nurse, conversation_of(patient))
     expect(widget_lines(patient).last).to_contain_text("Nora, a nurse, has joined")
     nurse_says(nurse, "Polling works too")

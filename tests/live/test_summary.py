@@ -39,3 +39,9 @@ def test_the_same_conversation_always_gives_the_same_summary() -> None:
 
 def test_a_conversation_of_greetings_has_an_empty_summary() -> None:
     assert summarise([turn("hi", "greet", ["greeting_smalltalk"])]).empty
+
+
+def test_a_button_s_payload_is_not_quoted_as_the_patient_s_words() -> None:
+    (sign,) = summarise([turn("/request_nurse", "request_nurse", ["needs_surgeon_decision"],
+                              "routine_followup", "asked to speak to a nurse")]).signs  # fmt: skip
+    assert sign.said == "pressed “Talk to a nurse”"

@@ -214,8 +214,8 @@
     }
     if (item.who === "nurse" || item.who === "system") {
       var line = el("li", { className: "msg " + item.who }, [
-        el("span", { className: item.who === "nurse" ? "who" : "sr", text: item.who === "nurse" ? item.author + ", nurse:" : "Chat update:" }),
-        el("span", { text: (item.who === "nurse" ? "" : " ") + item.text })
+        el("span", { className: item.who === "nurse" ? "who" : "sr", text: item.who === "nurse" ? item.author + ", nurse:" : "Chat update: " }),
+        el("span", { text: item.text })
       ]);
       items.appendChild(line);
       return;
