@@ -9,7 +9,10 @@ database check), then, in one conversation with a nurse in it:
 - patient to nurse: the webhook POST (Rasa, NLU, the action server, triage, the database) to
   the line arriving on the nurse's stream, 100 messages.
 
-    .venv/bin/python -m bench.live_latency [--messages 100]
+    .venv/bin/python -m bench.live_latency [--messages 100] [--redis redis://127.0.0.1:6379/8]
+
+With ``--redis`` the same stack uses Redis (as the production topology does): the action server
+publishes each patient line and the web app's streams wake at once.
 
 Writes bench/results/live-latency.json. The per-conversation rate limit is off for the run
 (100 messages a minute is more than a patient can type).
@@ -69,8 +72,9 @@ class Listener(threading.Thread):
             return self.arrived[text]
 
 
-def start(directory: Path) -> Stack:
+def start(directory: Path, redis_url: str = "") -> Stack:
     settings = Settings.from_env({
+        "CLINIC_REDIS_URL": redis_url,
         "CLINIC_ROOT": str(PROJECT_ROOT),
         "CLINIC_DATABASE_URL": f"sqlite:///{directory / 'clinic.db'}",
         "CLINIC_TRACKER_DB": str(directory / "tracker.db"),
@@ -147,12 +151,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--redis", default="", help="a Redis URL: lines go through pub/sub")
     args = parser.parse_args()
+    topology = ("one web app, SQLite, Redis pub/sub" if args.redis else
+                "default: one web app, in-process bus, SQLite")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="clinic-live-bench-") as temp:
-        stack = start(Path(temp))
+        stack = start(Path(temp), args.redis)
         try:
-            report = {"topology": "default (one web app, in-process bus, SQLite)",
-                      **measure(stack, args.messages)}  # fmt: skip
+            report = {"topology": topology, **measure(stack, args.messages)}
         finally:
             stack.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)

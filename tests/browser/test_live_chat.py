@@ -170,6 +170,7 @@ def test_without_server_sent_events_the_widget_polls_and_still_gets_every_line(
     nurse_says(nurse, "Polling works too")
     expect(patient.locator("li.msg.nurse").last).to_contain_text("Polling works too")
     nurse.get_by_role("button", name="Close the chat").click()
+    expect(widget_lines(patient).last).to_contain_text("has closed the chat")
 
 
 def test_out_of_hours_the_widget_says_when_nurses_are_in_and_offers_the_call_back(
