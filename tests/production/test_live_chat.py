@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from clinic_assistant.db import Database
 from clinic_assistant.web.security import Accounts
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.production.conftest import Production
 from tests.support.live_chat import (
     PASSWORD,
@@ -34,15 +32,6 @@ from tests.support.live_chat import (
 
 pytestmark = pytest.mark.production
 NURSE = "prod.nurse"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)  # fmt: skip
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
