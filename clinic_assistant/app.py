@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from clinic_assistant.answers.service import AnswerService
 from clinic_assistant.db import Database
+from clinic_assistant.live.bus import LiveBus, RedisPublisher
 from clinic_assistant.notifications import BackgroundDispatcher, Dispatcher, EmailNotifier
 from clinic_assistant.settings import Settings
 from clinic_assistant.transcripts import TrackerReader
@@ -56,6 +57,17 @@ class AppContext:
         inactivity = timedelta(minutes=self.settings.console_session_minutes)
         return Accounts(session, inactivity)
 
+    @cached_property
+    def live_publisher(self) -> RedisPublisher | None:
+        """Tells the web servers a live chat has a new line (with Redis; else they look)."""
+        return RedisPublisher(self.settings.redis_url) if self.settings.redis_url else None
+
+    @cached_property
+    def live(self) -> LiveBus:
+        """Wakes the web app's live chat streams (in-process, or Redis pub/sub between web
+        servers); the web app's lifespan starts and stops it."""
+        return LiveBus(self.settings.redis_url)
+
     @contextmanager
     def answers(self) -> Iterator[AnswerService]:
         """An answer service inside one unit of work."""
@@ -70,6 +82,9 @@ class AppContext:
             self.alerts.stop()
         if "tracker" in self.__dict__:
             self.tracker.dispose()
+        publisher = self.__dict__.get("live_publisher")
+        if publisher is not None:
+            publisher.close()
         if "database" in self.__dict__:
             self.database.dispose()
 

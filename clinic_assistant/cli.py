@@ -135,8 +135,8 @@ def command_run_production(settings: Settings, args: argparse.Namespace) -> None
         run_dir=settings.root / "var" / "cluster", api_token=token,
         rasa_ports=tuple(args.rasa_port + n for n in range(args.rasa)),
         action_ports=tuple(args.action_port + n for n in range(args.actions)),
-        web_port=args.web_port, public_port=args.public_port,
-        internal_port=args.public_port + 1,
+        web_port=args.web_port, more_web_ports=(args.web_port + 1,),
+        public_port=args.public_port, internal_port=args.public_port + 1,
     )  # fmt: skip
     config.check()
     print(prepare_database(settings).summary())

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from clinic_assistant.db import Database
 from clinic_assistant.db.models import AuditEvent
 from clinic_assistant.db.repositories import AuditRepository, RetentionRepository
+from clinic_assistant.live.chats import LiveChats
 from clinic_assistant.transcripts import TrackerRetention
 
 ACTOR = "retention job"
@@ -78,6 +79,8 @@ def run_retention(
         # through its turns and finishes the job.
         report.events = tracker.delete(doomed)
         report.deleted = repository.delete(doomed)
+        # A nurse's live chat lines go with the transcript they belong to.
+        LiveChats(session).forget(doomed)
         target = f"{len(doomed)} conversations"
         event = AuditEvent(actor=ACTOR, action="retention_deleted", target=target,
                            detail=report.summary())  # fmt: skip

@@ -37,7 +37,7 @@ EVENTS = Table(
 class TranscriptTurn:
     """One message of a transcript, the patient's or the assistant's."""
 
-    speaker: str  # "patient" | "assistant"
+    speaker: str  # "patient" | "assistant" | "nurse"
     at: datetime
     text: str
     intent: str = ""
@@ -48,6 +48,14 @@ class TranscriptTurn:
     triage_reason: str = ""
     sources: tuple[str, ...] = ()
     buttons: tuple[str, ...] = field(default_factory=tuple)
+    # A nurse's line: her name (the live chat's lines sit beside the tracker store).
+    author: str = ""
+
+    @property
+    def who(self) -> str:
+        if self.speaker == "nurse":
+            return f"Nurse {self.author}"
+        return "Patient" if self.speaker == "patient" else "Assistant"
 
 
 def _turn(row: Any) -> TranscriptTurn | None:
@@ -57,7 +65,7 @@ def _turn(row: Any) -> TranscriptTurn | None:
         intent = (data.get("parse_data") or {}).get("intent") or {}
         return TranscriptTurn("patient", at, data.get("text") or "", intent.get("name") or "",
                               intent.get("confidence"))  # fmt: skip
-    if row.type_name == "bot":
+    if row.type_name == "bot" and data.get("text"):
         custom = (data.get("data") or {}).get("custom") or {}
         triage = custom.get("triage") or {}
         buttons = tuple(b.get("title", "") for b in (data.get("data") or {}).get("buttons") or [])
@@ -69,6 +77,18 @@ def _turn(row: Any) -> TranscriptTurn | None:
             buttons=buttons,
         )  # fmt: skip
     return None
+
+
+def with_live_lines(turns: list[TranscriptTurn], lines) -> list[TranscriptTurn]:
+    """The transcript with the nurses' lines of live chats (joined, wrote, handed back, closed)
+    in time order. The patient's messages and the assistant's safety messages during a chat
+    are in the tracker store already."""
+    nurse_lines = [
+        TranscriptTurn("nurse", line.at if line.at.tzinfo else line.at.replace(tzinfo=UTC),
+                       line.text, author=line.author)
+        for line in lines if line.kind in ("joined", "nurse", "handed_back", "closed")
+    ]  # fmt: skip
+    return sorted([*turns, *nurse_lines], key=lambda turn: turn.at)
 
 
 class TrackerReader:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.sync_api import Browser
 
 from clinic_assistant.answers.catalogue import Catalogue, load_catalogue
 from clinic_assistant.answers.seeding import seed_catalogue
@@ -18,6 +19,7 @@ from clinic_assistant.db.migrate import upgrade
 from clinic_assistant.runtime.stack import Stack
 from clinic_assistant.settings import PROJECT_ROOT, Settings
 from clinic_assistant.triage import TriageEngine
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.smtp import SmtpServer
 from tests.support.stack import Chat, free_port, stack_settings, start_stack
 
@@ -181,3 +183,16 @@ def stack_database(stack: Stack) -> Iterator[Database]:
 def chat(stack: Stack) -> Chat:
     """A new patient (a new conversation id) talking to the running stack."""
     return Chat(stack.config, sender=f"patient-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium for the browser and production tests (tests/support/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

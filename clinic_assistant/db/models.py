@@ -264,3 +264,44 @@ class ConversationReview(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+LIVE_CHAT_STATUSES = ("active", "handed_back", "closed")
+# What a line of a live chat is: a nurse joined, wrote, handed back or closed; the patient
+# wrote; the assistant still answered (triage's safety message).
+LIVE_MESSAGE_KINDS = ("joined", "nurse", "patient", "assistant", "handed_back", "closed")
+
+
+class LiveChat(Base):
+    """A nurse in a patient's conversation: while it is active the assistant only triages."""
+
+    __tablename__ = "live_chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    nurse_username: Mapped[str] = mapped_column(String(80))
+    # What the patient sees: "<first name>, a nurse, has joined".
+    nurse_first_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LiveMessage(Base):
+    """One line of a live chat, beside the tracker store's transcript. ``id`` orders the lines
+    of a conversation: the widget and the console resume after the last id they showed."""
+
+    __tablename__ = "live_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    chat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("live_chats.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    # The nurse's display name, "patient" or "assistant".
+    author: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    # The patient's message id (the widget's), so a repeat delivery is recorded once.
+    message_id: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -18,6 +18,7 @@ from clinic_assistant.dialogue.reply import ReplyWriter
 from clinic_assistant.dialogue.situation import decide
 from clinic_assistant.dialogue.turn import Reply, Turn
 from clinic_assistant.flags import FlagService
+from clinic_assistant.live.gate import hold_for_nurse
 from clinic_assistant.triage.second_opinion import with_second_opinion
 from clinic_common.contract import Triage
 from clinic_common.redaction import redact
@@ -37,7 +38,8 @@ def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
         situation = decide(turn, kind, assessment, ongoing)
         ctx = TurnContext(turn, assessment, situation, app.answer_service(session))
         writer = ReplyWriter(ctx, flags, stored_text, app.settings.require_clinical_approval)
-        reply = writer.write(handle(ctx))
+        # With a nurse in the chat the assistant says only triage's safety message.
+        reply = hold_for_nurse(app, session, turn, stored_text, writer.write(handle(ctx)))
         TurnRepository(session).record(turn_record(turn, reply, stored_text))
     if reply.alert:
         app.alerts.nudge()

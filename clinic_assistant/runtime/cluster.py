@@ -2,7 +2,10 @@
 PostgreSQL for the tracker store and the application database, Redis as Rasa's lock store.
 
     patients ──► nginx :8080 ──► /webhooks/rest/webhook ──► Rasa xN ──► nginx :8081 ──► actions xM
-                             └─► /, /widget.js, /console ──► web app
+                             └─► /, /widget.js, /console ──► web app xK
+
+With several web apps, a nurse and her patient may be on different ones: the live chat's lines
+reach the other through Redis pub/sub (clinic_assistant.live.bus).
 
 Every setting comes from the environment (CLINIC_DATABASE_URL, CLINIC_TRACKER_URL,
 CLINIC_REDIS_URL, RASA_API_TOKEN, ...); passwords never go into a file. deploy/kubernetes/
@@ -44,6 +47,8 @@ class ClusterConfig:
     rasa_ports: tuple[int, ...] = (5005, 5006)
     action_ports: tuple[int, ...] = (5055, 5056)
     web_port: int = 8000
+    # Further web apps beside the first (live chats between them go through Redis).
+    more_web_ports: tuple[int, ...] = ()
     public_port: int = 8080
     internal_port: int = 8081
     # For every Rasa server, on top of the settings (tests shorten limits with it).
@@ -54,8 +59,14 @@ class ClusterConfig:
         return f"http://localhost:{self.public_port}"
 
     @property
+    def web_ports(self) -> tuple[int, ...]:
+        return (self.web_port, *self.more_web_ports)
+
+    @property
     def widget_origins(self) -> tuple[str, ...]:
-        own = (self.public_url, f"http://127.0.0.1:{self.public_port}")
+        # The public entry, and each web app's own address (as the single stack allows its own).
+        own = (self.public_url, f"http://127.0.0.1:{self.public_port}",
+               *(f"http://localhost:{port}" for port in self.web_ports))  # fmt: skip
         return tuple(dict.fromkeys((*self.settings.widget_origins, *own)))
 
     def check(self) -> None:
@@ -93,7 +104,7 @@ def nginx_conf(config: ClusterConfig) -> str:
         widget_origins=config.widget_origins,
         rasa_ports=config.rasa_ports,
         action_ports=config.action_ports,
-        web_port=config.web_port,
+        web_ports=config.web_ports,
         public_port=config.public_port,
         internal_port=config.internal_port,
         too_large=replies.too_long_reply(None, 0),
@@ -123,13 +134,13 @@ class Cluster:
         # name -> (its stack, its kind), so that any of them can be started again.
         self.servers: dict[str, tuple[Stack, str]] = {}
 
-    def _stack(self, rasa_port: int, action_port: int) -> Stack:
+    def _stack(self, rasa_port: int, action_port: int, web_port: int = 0) -> Stack:
         config = self.config
         settings = replace(config.settings, widget_origins=config.widget_origins)
         return Stack(
             StackConfig(settings=settings, model=config.model,
                         run_dir=config.run_dir / f"rasa-{rasa_port}", rasa_port=rasa_port,
-                        action_port=action_port, web_port=config.web_port,
+                        action_port=action_port, web_port=web_port or config.web_port,
                         api_token=config.api_token,
                         action_endpoint_url=f"http://127.0.0.1:{config.internal_port}",
                         public_url=config.public_url,
@@ -139,7 +150,7 @@ class Cluster:
 
     def start(self, timeout: float = 240.0) -> None:
         config = self.config
-        Stack.check_ports(*config.rasa_ports, *config.action_ports, config.web_port,
+        Stack.check_ports(*config.rasa_ports, *config.action_ports, *config.web_ports,
                           config.public_port, config.internal_port)  # fmt: skip
         config.run_dir.mkdir(parents=True, exist_ok=True)
         (config.run_dir / "nginx.conf").write_text(nginx_conf(config))
@@ -152,6 +163,8 @@ class Cluster:
         for index, port in enumerate(config.rasa_ports):
             self.servers[f"rasa-{index + 1}"] = (self._stack(port, first_actions), "rasa")
         self.servers["web"] = (self._stack(first_rasa, first_actions), "web")
+        for index, port in enumerate(config.more_web_ports):
+            self.servers[f"web-{index + 2}"] = (self._stack(first_rasa, first_actions, port), "web")
         for name, (stack, kind) in self.servers.items():
             stack.prepare_files()
             stack.start_process(kind, name)
@@ -203,7 +216,7 @@ def print_addresses(config: ClusterConfig) -> None:
         f"  Rasa servers          {', '.join(str(p) for p in config.rasa_ports)}\n"
         f"  action servers        {', '.join(str(p) for p in config.action_ports)}"
         f" (behind nginx :{config.internal_port})\n"
-        f"  web app               {config.web_port}\n"
+        f"  web apps              {', '.join(str(p) for p in config.web_ports)}\n"
         "Press Ctrl-C to stop.\n",
         file=sys.stdout, flush=True,
     )  # fmt: skip

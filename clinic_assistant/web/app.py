@@ -27,6 +27,7 @@ from clinic_assistant.web.routes import (
     conversations,
     flags,
     insights,
+    live,
     patient,
     public,
     staff,
@@ -70,14 +71,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.web = AppContext(settings)
+        await app.state.web.live.start()
         yield
+        await app.state.web.live.stop()
         app.state.web.close()
 
     app = FastAPI(title="Breast clinic assistant", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan)  # fmt: skip
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    for module in (public, patient, auth, flags, conversations, answers, staff, insights):
+    for module in (public, patient, live, auth, flags, conversations, answers, staff,
+                   insights):  # fmt: skip
         app.include_router(module.router)
 
     demo_headers = {**PUBLIC_HEADERS, "Content-Security-Policy": demo_page_policy(settings)}

@@ -14,31 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from clinic_assistant.db import Database
 from clinic_assistant.runtime.stack import Stack
 from clinic_assistant.web.security import Accounts
 
-CHROMIUM = "/usr/bin/chromium"
-# As the machine's own probe starts it: no sandbox as root, and no background network calls,
-# which this machine's closed network would refuse.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PASSWORD = "browser test password"
 TIMINGS: dict[str, list[float]] = {}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -106,7 +106,8 @@ def production(
     config = ClusterConfig(
         settings=settings, model=trained_model, run_dir=directory / "run", api_token=API_TOKEN,
         rasa_ports=(free_port(), free_port()), action_ports=(free_port(), free_port()),
-        web_port=free_port(), public_port=free_port(), internal_port=free_port(),
+        web_port=free_port(), more_web_ports=(free_port(),), public_port=free_port(),
+        internal_port=free_port(),
     )  # fmt: skip
     cluster = Cluster(config, Supervisor(log_file=directory / "cluster.log"))
     try:

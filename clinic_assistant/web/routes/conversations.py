@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from clinic_assistant.conversation_index import PAGE_SIZE, ConversationFilter, ConversationIndex
+from clinic_assistant.conversation_index import (
+    PAGE_SIZE,
+    ConversationFilter,
+    ConversationIndex,
+    _safe,
+)
 from clinic_assistant.db.models import utcnow
 from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
+from clinic_assistant.live.chats import LiveChats
+from clinic_assistant.transcripts import with_live_lines
 from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
 from clinic_assistant.web.security import audit
 from clinic_common.contract import TOPICS, TRIAGE_LEVELS
@@ -90,9 +99,33 @@ def transcript(request: Request, conversation_id: str, staff: Staff):
         review = ReviewRepository(session).get(conversation_id)
         flags = FlagRepository(session).for_conversation(conversation_id)
         indexed = TurnRepository(session).for_conversation(conversation_id)
-    turns = state.tracker.transcript(conversation_id)
+        lines = LiveChats(session).lines_after(conversation_id, 0)
+    turns = with_live_lines(state.tracker.transcript(conversation_id), lines)
     return page(request, "transcript.html", staff, conversation_id=conversation_id,
                 turns=turns, review=review, flags=flags, indexed=indexed)  # fmt: skip
+
+
+@router.get("/conversations/{conversation_id}/transcript.csv")
+def transcript_csv(request: Request, conversation_id: str, staff: Staff) -> Response:
+    """The transcript with who said what (patient, assistant, or the nurse by name)."""
+    _known_shape(conversation_id)
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        lines = LiveChats(session).lines_after(conversation_id, 0)
+        audit(session, staff.username, "transcript_exported", conversation_id, "",
+              client_address(request))  # fmt: skip
+    turns = with_live_lines(state.tracker.transcript(conversation_id), lines)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["time", "who", "text", "topic", "triage level"])
+    for turn in turns:
+        writer.writerow([_safe(v) for v in (turn.at.isoformat(), turn.who, turn.text, turn.topic,
+                                            turn.triage_level)])  # fmt: skip
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="transcript-{conversation_id}.csv"'},
+    )
 
 
 @router.post("/conversations/{conversation_id}/review")

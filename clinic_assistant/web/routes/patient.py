@@ -20,7 +20,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from clinic_assistant.db.models import Flag, FlagEvent
 from clinic_assistant.db.repositories import RetentionRepository
-from clinic_assistant.transcripts import TrackerRetention, TranscriptTurn
+from clinic_assistant.live.chats import LiveChats
+from clinic_assistant.transcripts import TrackerRetention, TranscriptTurn, with_live_lines
 from clinic_assistant.web.context import client_address, web
 from clinic_assistant.web.security import audit
 from clinic_common.conversations import is_conversation_id, secret_matches
@@ -70,7 +71,7 @@ def privacy(request: Request) -> JSONResponse:
 def as_text(conversation_id: str, turns: list[TranscriptTurn]) -> str:
     lines = [f"Conversation {conversation_id}", ""]
     for turn in turns:
-        who = "You" if turn.speaker == "patient" else "Assistant"
+        who = "You" if turn.speaker == "patient" else turn.who
         lines.append(f"[{turn.at:%Y-%m-%d %H:%M} UTC] {who}: {turn.text}")
     return "\n".join(lines) + "\n"
 
@@ -79,8 +80,11 @@ def as_text(conversation_id: str, turns: list[TranscriptTurn]) -> str:
 async def download(request: Request) -> PlainTextResponse:
     sender = await _holder(request)
     state = web(request)
-    turns = state.tracker.transcript(sender)
     with state.database.unit_of_work() as session:
+        # The nurse's lines of a live chat are part of the conversation too.
+        turns = with_live_lines(
+            state.tracker.transcript(sender), LiveChats(session).lines_after(sender, 0)
+        )
         audit(session, ACTOR, "patient_downloaded", sender, f"{len(turns)} messages",
               client_address(request))  # fmt: skip
     return PlainTextResponse(as_text(sender, turns), headers={
@@ -99,9 +103,11 @@ async def forget(request: Request) -> JSONResponse:
         tracker.dispose()
     with state.database.unit_of_work() as session:
         deleted = RetentionRepository(session).delete([sender])
+        deleted["live chat lines"] = LiveChats(session).forget([sender])
         kept = _keep_only_what_nurses_need(session, sender)
         detail = (f"{events} transcript events, {deleted['turns']} turns, "
-                  f"{deleted['reviews']} reviews, {deleted['flags']} resolved flags deleted; "
+                  f"{deleted['reviews']} reviews, {deleted['flags']} resolved flags, "
+                  f"{deleted['live chat lines']} live chat lines deleted; "
                   f"{kept} unresolved flags kept")  # fmt: skip
         audit(session, ACTOR, "patient_forgot", sender, detail, client_address(request))
     return JSONResponse({"deleted": True})

@@ -17,6 +17,12 @@
  * only links are http(s) and tel. The widget lives in a shadow root so the page's styles and
  * its own never mix. Keyboard: the launcher opens a dialog, Tab stays inside it, Esc closes it
  * and focus returns to the launcher. New messages are announced through a live region.
+ *
+ * A nurse can join the chat (console "Live chats"). Once the conversation is flagged, the widget
+ * asks the web app whether nurses are in (the team's hours) and, if so, listens for the chat's
+ * lines (Server-Sent Events; polling where that fails). Each line has an id: the widget keeps
+ * the last one it showed, so a dropped connection resumes after it, losing and repeating none.
+ * The patient keeps writing as before; while the nurse is in, the assistant only triages.
  */
 (function () {
   "use strict";
@@ -71,6 +77,11 @@
     ".user{background:#0b4f8a;color:#fff;margin-left:auto;border-bottom-right-radius:2px}",
     ".msg.alert{background:#fde8e8;border:2px solid #8b0000;color:#3d0000}",
     ".msg.today{background:#fff4e5;border:2px solid #9a4d00;color:#3d1f00}",
+    ".msg.nurse{background:#e8f3ea;border:2px solid #2f5d36;color:#14301a}",
+    ".msg.system{background:#fff;border:1px dashed #6b7682;color:#1b1f24;max-width:100%}",
+    ".who{display:block;font-size:14px;font-weight:700}",
+    ".live{margin:0;padding:6px 12px;font-size:14px;font-weight:600;background:#e8f3ea;color:#14301a;border-bottom:1px solid #2f5d36}",
+    ".live[hidden]{display:none}",
     ".source{display:block;margin-top:6px;font-size:14px;color:#3f4a55}",
     ".msg.user .source{color:#fff}",
     ".notice{display:block;margin-top:6px;padding-top:6px;border-top:1px solid #c4ccd4;font-size:14px;color:#3f4a55}",
@@ -124,7 +135,7 @@
       // v2: conversations protected by a secret; an older one starts again.
       if (saved && saved.v === 2 && saved.sender && Array.isArray(saved.items)) return saved;
     } catch (e) { /* storage blocked or corrupt: start again */ }
-    return { v: 2, sender: newSender(), secret: "", items: [], open: false };
+    return { v: 2, sender: newSender(), secret: "", items: [], open: false, live: null };
   }
 
   // secret "" on the first message asks the server to protect the conversation and give its
@@ -165,6 +176,7 @@
   var download = el("button", { type: "button", text: "Download" });
   var forget = el("button", { type: "button", text: "Forget me" });
   var privacy = el("div", { className: "privacy" }, [keptLine, download, forget]);
+  var liveLine = el("p", { className: "live", role: "status", hidden: "" });
   var items = el("ol", { className: "items" });
   var log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "Conversation", tabindex: "0" }, [items]);
@@ -182,7 +194,7 @@
   ]);
   var panel = el("div", { className: "panel", role: "dialog", "aria-modal": "true",
     "aria-labelledby": "ca-title", hidden: "" }, [
-    el("div", { className: "head" }, [title, closeButton]), privacy, banner, log, typing, form
+    el("div", { className: "head" }, [title, closeButton]), privacy, liveLine, banner, log, typing, form
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -198,6 +210,14 @@
         group.appendChild(button);
       });
       items.appendChild(el("li", {}, [group]));
+      return;
+    }
+    if (item.who === "nurse" || item.who === "system") {
+      var line = el("li", { className: "msg " + item.who }, [
+        el("span", { className: item.who === "nurse" ? "who" : "sr", text: item.who === "nurse" ? item.author + ", nurse:" : "Chat update: " }),
+        el("span", { text: item.text })
+      ]);
+      items.appendChild(line);
       return;
     }
     var classes = "msg " + (item.who === "user" ? "user" : "bot");
@@ -267,7 +287,7 @@
   // Rasa's REST channel answers with a list: each text message is followed by its `custom`
   // object (the reply contract: topic, sources, triage).
   function handleReply(messages) {
-    var highest = null;
+    var highest = null, flagged = false, live = null;
     var order = ["none", "routine_followup", "contact_team_today", "emergency"];
     var pending = null;
     function flush() { if (pending) { add(pending.item); if (pending.choices) add(pending.choices); pending = null; } }
@@ -294,6 +314,8 @@
         save();
       }
       if (custom && typeof custom === "object") {
+        if (typeof custom.flag_reference === "string" && custom.flag_reference) flagged = custom.flag_reference;
+        if (custom.live_chat && typeof custom.live_chat === "object") live = custom.live_chat;
         var level = custom.triage && custom.triage.level;
         if (order.indexOf(level) > order.indexOf(highest)) highest = level;
         if (pending) {
@@ -310,6 +332,7 @@
     });
     flush();
     if (highest === "emergency" || highest === "contact_team_today") showBanner(highest);
+    if (flagged || live) nurseMayJoin(flagged, highest);
     log.scrollTop = log.scrollHeight;  // the banner took room: keep the newest message in view
   }
 
@@ -339,6 +362,7 @@
     if (!retryId) add({ who: "user", text: label });
     var messageId = retryId || newMessageId();
     setBusy(true);
+    typing.firstChild.textContent = state.live && state.live.on ? "Sending…" : "The assistant is writing…";
     var controller = window.AbortController ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) controller.abort(); }, config.timeoutMs);
     fetch(config.server + "/webhooks/rest/webhook", {
@@ -364,6 +388,99 @@
     });
   }
 
+  // ---------------------------------------------------------------- a nurse in the chat
+  var source = null, pollTimer = null, polls = 0;
+
+  function liveState() {
+    if (!state.live) state.live = { after: 0, on: false, nurse: "", listening: false, told: "" };
+    return state.live;
+  }
+
+  function showLive() {
+    var live = state.live;
+    liveLine.hidden = !(live && live.on);
+    if (live && live.on) liveLine.textContent = "You are chatting with " + live.nurse + ", a nurse.";
+  }
+
+  function livePath(path) {
+    return webBase + path + "?sender=" + encodeURIComponent(state.sender) + "&secret=" +
+      encodeURIComponent(state.secret || "") + "&after=" + liveState().after;
+  }
+
+  // A line of the chat, shown once: ids only grow, and the last one shown is kept.
+  function onLine(line) {
+    var live = liveState();
+    if (!line || typeof line.id !== "number" || line.id <= live.after) return;
+    live.after = line.id;
+    if (line.kind === "nurse") {
+      add({ who: "nurse", author: String(line.author), text: String(line.text) });
+    } else {
+      if (line.kind === "joined") { live.on = true; live.nurse = String(line.author); }
+      if (line.kind === "handed_back" || line.kind === "closed") { live.on = false; live.listening = false; stopListening(); }
+      add({ who: "system", text: String(line.text) });
+    }
+    save();
+    showLive();
+  }
+
+  function stopListening() {
+    if (source) { source.close(); source = null; }
+    clearTimeout(pollTimer);
+  }
+
+  function poll() {
+    clearTimeout(pollTimer);
+    fetch(livePath("/patient/live/lines")).then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (lines) { lines.forEach(onLine); }).catch(function () { /* next time */ })
+      .then(function () {
+        if (!state.live || !state.live.listening) return;
+        polls += 1;
+        // Now and then try the stream again: the connection may be back.
+        if (polls % 10 === 0 && window.EventSource) listen(); else pollTimer = setTimeout(poll, 1500);
+      });
+  }
+
+  function listen() {
+    var live = liveState();
+    live.listening = true;
+    save();
+    stopListening();
+    if (!window.EventSource) { poll(); return; }
+    source = new EventSource(livePath("/patient/live/stream"));
+    source.addEventListener("line", function (event) {
+      try { onLine(JSON.parse(event.data)); } catch (e) { /* a broken line is skipped */ }
+    });
+    source.onerror = function () {
+      // The browser reconnects by itself, sending the last id it got; if it gave up, poll.
+      if (source && source.readyState === EventSource.CLOSED) { source = null; poll(); }
+    };
+  }
+
+  // After a reply that flagged the conversation: can a nurse come now, or only call back?
+  function nurseMayJoin(reference, level) {
+    if (!state.secret) return;
+    fetch(webBase + "/patient/live/status", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, secret: state.secret })
+    }).then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (status) {
+        if (!status) return;
+        var live = liveState();
+        if (status.active || status.in_hours) { if (!live.listening || !source) listen(); }
+        if (status.active || !reference || live.told === reference) return;
+        live.told = reference;
+        save();
+        if (!status.in_hours) {
+          add({ who: "system", text: "Nurses are not in now: they are available " + status.team_hours +
+            ". Rather than wait, reply with your phone number and the team will call you back, or call " +
+            status.team_phone + "." });
+        } else if (level !== "emergency" && level !== "contact_team_today") {
+          add({ who: "system", text: "A nurse can join this chat while the team is in (" + status.team_hours +
+            "). You will see it here when one does; you can keep asking me questions meanwhile." });
+        }
+      }).catch(function () { /* the call-back offer in the reply still stands */ });
+  }
+
   // ---------------------------------------------------------------- opening, closing, focus
   function focusable() {
     return Array.prototype.filter.call(
@@ -379,6 +496,7 @@
     save();
     if (!state.items.length) introduce();
     if (state.level) showBanner(state.level);
+    showLive();
     input.focus();
     log.scrollTop = log.scrollHeight;
   }
@@ -446,7 +564,9 @@
       try { window.sessionStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
       items.textContent = "";
       banner.hidden = true;
+      stopListening();
       state = load();
+      showLive();
       add({ who: "bot", text: "Your conversation has been deleted. You can start a new one below." });
     }).catch(function () {
       add({ who: "bot", text: "Sorry, the conversation could not be deleted. Please try again later." });
@@ -489,6 +609,7 @@
     showRetention();
     state.items.forEach(renderItem);
     if (state.open) open();
+    if (state.live && state.live.listening) listen();
   }
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,251 @@
+"""A nurse in the patient's chat: the console's side (who is waiting, join, write, hand back,
+close) and the widget's (is a nurse coming, and the lines of the chat as they are written).
+
+Lines are pushed with Server-Sent Events (sse-starlette); each carries its id, so a browser that
+reconnects (EventSource sends ``Last-Event-ID``) or polls (``?after=``) gets every line once.
+Only the holder of the conversation's secret receives its lines; only signed-in staff see the
+console's side, and only the nurse in the chat can write in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sse_starlette import EventSourceResponse
+
+from clinic_assistant.db.repositories import FlagRepository, TurnRepository
+from clinic_assistant.live.chats import PATIENT_KINDS, LiveChatError, LiveChats, as_event
+from clinic_assistant.live.hours import nurses_available
+from clinic_assistant.live.summary import summarise
+from clinic_assistant.transcripts import with_live_lines
+from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
+from clinic_assistant.web.routes.patient import _holder, allowed_origin
+from clinic_assistant.web.security import StaffContext, audit
+from clinic_common.conversations import is_conversation_id, secret_matches
+
+router = APIRouter()
+ERRORS = {
+    "taken": "Another nurse is already in this chat.",
+    "not-active": "No nurse is in this chat now: join it first.",
+    "empty": "Write a message first.",
+    "long": "A message can have at most 2,000 characters.",
+}
+PING_SECONDS = 15
+
+
+def _conversation(conversation_id: str) -> str:
+    if not is_conversation_id(conversation_id):
+        raise HTTPException(404, "No such conversation")
+    return conversation_id
+
+
+def _after(request: Request, after: int) -> int:
+    """Where a stream resumes: the later of ``?after=`` and the browser's Last-Event-ID."""
+    last = request.headers.get("last-event-id", "")
+    return max(after, int(last) if last.isdigit() else 0)
+
+
+# ---------------------------------------------------------------------- delivering lines
+def _read_lines(request: Request, conversation_id: str, after: int, kinds) -> list[dict]:
+    with web(request).database.unit_of_work() as session:
+        return [as_event(line) for line in LiveChats(session).lines_after(
+            conversation_id, after, kinds)]  # fmt: skip
+
+
+async def _lines(request: Request, conversation_id: str, after: int, kinds) -> AsyncIterator:
+    """Every line after ``after``, then each new one as it is written, until the browser goes."""
+    bus = web(request).live
+    with bus.listening(conversation_id) as news:
+        while True:
+            news.clear()
+            lines = await asyncio.to_thread(_read_lines, request, conversation_id, after, kinds)
+            for line in lines:
+                after = line["id"]
+                yield {"id": str(after), "event": "line", "data": json.dumps(line)}
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(news.wait(), bus.db_check_seconds)
+
+
+def _stream(request: Request, conversation_id: str, after: int, kinds) -> EventSourceResponse:
+    return EventSourceResponse(
+        _lines(request, conversation_id, _after(request, after), kinds), ping=PING_SECONDS,
+        # nginx must pass each line on at once, not buffer the response.
+        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+def _published(request: Request, conversation_id: str) -> None:
+    web(request).live.publish(conversation_id)
+
+
+# ---------------------------------------------------------------------- the console
+@router.get("/console/live")
+def live_home(request: Request, staff: Staff, error: str = ""):
+    with web(request).database.unit_of_work() as session:
+        waiting = LiveChats(session).waiting()
+    return page(request, "live.html", staff, waiting=waiting, error=ERRORS.get(error, ""),
+                available=nurses_available(web(request).settings.clinic))  # fmt: skip
+
+
+@router.get("/console/live/waiting.json")
+def waiting_json(request: Request, staff: Staff) -> JSONResponse:
+    with web(request).database.unit_of_work() as session:
+        waiting = LiveChats(session).waiting()
+    return JSONResponse({"waiting": [
+        {"conversation_id": w.conversation_id, "flag_id": w.flag_id, "reference": w.reference,
+         "level": w.level, "reason": w.reason, "since": w.since.isoformat(), "nurse": w.nurse}
+        for w in waiting
+    ]})  # fmt: skip
+
+
+@router.post("/console/live/{conversation_id}/join")
+def join(request: Request, conversation_id: str, staff: Staff, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    _conversation(conversation_id)
+    try:
+        with web(request).database.unit_of_work() as session:
+            LiveChats(session).join(conversation_id, staff.username, staff.display_name)
+            audit(session, staff.username, "live_chat_joined", conversation_id, "",
+                  client_address(request))  # fmt: skip
+    except LiveChatError as error:
+        return RedirectResponse(f"/console/live?error={error.code}", status_code=303)
+    _published(request, conversation_id)
+    return RedirectResponse(f"/console/live/{conversation_id}", status_code=303)
+
+
+@router.get("/console/live/{conversation_id}")
+def chat_page(request: Request, conversation_id: str, staff: Staff, error: str = ""):
+    _conversation(conversation_id)
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        chats = LiveChats(session)
+        chat = chats.active(conversation_id)
+        lines = chats.lines_after(conversation_id, 0)
+        summary = summarise(
+            TurnRepository(session).for_conversation(conversation_id),
+            FlagRepository(session).for_conversation(conversation_id),
+        )
+    # The conversation so far: the tracker store's transcript with the nurses' lines in it.
+    before = [line for line in lines if line.kind in PATIENT_KINDS]
+    turns = with_live_lines(state.tracker.transcript(conversation_id), before)
+    last_id = lines[-1].id if lines else 0
+    mine = chat is not None and chat.nurse_username == staff.username
+    return page(request, "live_chat.html", staff, conversation_id=conversation_id, chat=chat,
+                mine=mine, turns=turns, summary=summary, last_id=last_id,
+                error=ERRORS.get(error, ""))  # fmt: skip
+
+
+@router.post("/console/live/{conversation_id}/messages")
+def nurse_message(
+    request: Request,
+    conversation_id: str,
+    staff: Staff,
+    text: Annotated[str, Form()] = "",
+    csrf_token: CsrfField = "",
+):
+    check_csrf(staff, csrf_token)
+    _conversation(conversation_id)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    try:
+        with web(request).database.unit_of_work() as session:
+            line = LiveChats(session).say(conversation_id, staff.username, staff.display_name,
+                                          text)  # fmt: skip
+            sent = as_event(line)
+    except LiveChatError as error:
+        if wants_json:
+            return JSONResponse({"error": str(error), "code": error.code}, status_code=409)
+        return RedirectResponse(f"/console/live/{conversation_id}?error={error.code}", 303)
+    _published(request, conversation_id)
+    if wants_json:
+        return JSONResponse(sent)
+    return RedirectResponse(f"/console/live/{conversation_id}", status_code=303)
+
+
+def _end(request: Request, conversation_id: str, staff: StaffContext, how: str):
+    _conversation(conversation_id)
+    clinic = web(request).settings.clinic
+    try:
+        with web(request).database.unit_of_work() as session:
+            chat = LiveChats(session).end(
+                conversation_id, staff.username, how, clinic.team_phone, clinic.emergency_number
+            )
+            audit(session, staff.username, f"live_chat_{chat.status}", conversation_id, "",
+                  client_address(request))  # fmt: skip
+    except LiveChatError as error:
+        return RedirectResponse(f"/console/live/{conversation_id}?error={error.code}", 303)
+    _published(request, conversation_id)
+    return RedirectResponse("/console/live", status_code=303)
+
+
+@router.post("/console/live/{conversation_id}/hand-back")
+def hand_back(request: Request, conversation_id: str, staff: Staff, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    return _end(request, conversation_id, staff, "hand_back")
+
+
+@router.post("/console/live/{conversation_id}/close")
+def close(request: Request, conversation_id: str, staff: Staff, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    return _end(request, conversation_id, staff, "close")
+
+
+@router.get("/console/live/{conversation_id}/stream")
+def nurse_stream(request: Request, conversation_id: str, staff: Staff, after: int = 0):
+    return _stream(request, _conversation(conversation_id), after, None)
+
+
+@router.get("/console/live/{conversation_id}/lines")
+def nurse_lines(request: Request, conversation_id: str, staff: Staff, after: int = 0):
+    return JSONResponse(_read_lines(request, _conversation(conversation_id), after, None))
+
+
+# ---------------------------------------------------------------------- the widget
+def _secret_holder(request: Request, sender: str, secret: str) -> str:
+    """For GETs (EventSource cannot send a body or headers): the secret is in the query."""
+    if not allowed_origin(request):
+        raise HTTPException(403, "This only works from the clinic's own pages.")
+    if not is_conversation_id(sender) or not secret_matches(
+        web(request).settings.conversation_key, sender, secret
+    ):
+        raise HTTPException(403, "Only the browser that holds this conversation can do this.")
+    return sender
+
+
+@router.post("/patient/live/status")
+async def patient_status(request: Request) -> JSONResponse:
+    """Is a nurse in the chat, or can one come now (the team's hours), and from which line on."""
+    sender = await _holder(request)
+    state = web(request)
+
+    def read() -> dict:
+        with state.database.unit_of_work() as session:
+            chats = LiveChats(session)
+            chat = chats.active(sender)
+            lines = chats.lines_after(sender, 0, PATIENT_KINDS)
+            return {"nurse": chat.nurse_first_name if chat else "",
+                    "active": chat is not None,
+                    "last_id": lines[-1].id if lines else 0}  # fmt: skip
+
+    status = await asyncio.to_thread(read)
+    clinic = state.settings.clinic
+    return JSONResponse({**status, "in_hours": nurses_available(clinic),
+                         "team_hours": clinic.team_hours,
+                         "team_phone": clinic.team_phone})  # fmt: skip
+
+
+@router.get("/patient/live/stream")
+def patient_stream(request: Request, sender: str = "", secret: str = "", after: int = 0):
+    return _stream(request, _secret_holder(request, sender, secret), after, PATIENT_KINDS)
+
+
+@router.get("/patient/live/lines")
+def patient_lines(request: Request, sender: str = "", secret: str = "", after: int = 0):
+    """The polling fallback: the lines after ``after`` (at most 500)."""
+    sender = _secret_holder(request, sender, secret)
+    return JSONResponse(_read_lines(request, sender, after, PATIENT_KINDS))
