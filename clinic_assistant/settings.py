@@ -31,6 +31,23 @@ def _non_negative_int(env: Mapping[str, str], name: str, default: int = 0) -> in
     return value
 
 
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be between 0 and 1")
+    return value
+
+
+def _path(env: Mapping[str, str], root: Path, name: str, default: str) -> Path:
+    """A path setting; a relative one is relative to the project root."""
+    path = Path(env.get(name, "").strip() or default)
+    return path if path.is_absolute() else root / path
+
+
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in ("1", "true", "yes")
 
@@ -128,6 +145,19 @@ class Settings:
     # Hold back answers that still need a clinician's sign-off: the patient gets a short reply
     # (their team will talk it through, and the number) and the nurses a routine flag.
     require_clinical_approval: bool = False
+    # The learning loop (clinic_assistant/learning). Where the Rasa servers are reached from
+    # the web app (their HTTP API, to load a new model; RASA_API_TOKEN, environment only),
+    # the model file they start from, where trained models are kept, the reviewed NLU
+    # examples file, the configuration the console trains with, the confidence below which an
+    # answered message goes to the inbox, and how much worse a candidate may measure than
+    # the live model before activating it needs a written reason.
+    rasa_servers: tuple[str, ...] = ("http://localhost:5005",)
+    live_model: Path = Path("models/clinic.tar.gz")
+    releases_dir: Path = Path("models/releases")
+    reviewed_nlu: Path = Path("data/nlu/reviewed.yml")
+    training_config: Path = Path("config.yml")
+    low_confidence: float = 0.8
+    release_tolerance: float = 0.02
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -180,6 +210,18 @@ class Settings:
             conversation_key=env.get("CLINIC_CONVERSATION_KEY", ""),
             action_secret=env.get("CLINIC_ACTION_SECRET", ""),
             require_clinical_approval=_flag(env, "CLINIC_REQUIRE_CLINICAL_APPROVAL"),
+            rasa_servers=tuple(
+                url.rstrip("/")
+                for url in env.get("CLINIC_RASA_SERVERS", "http://localhost:5005")
+                .replace(",", " ")
+                .split()
+            ),
+            live_model=_path(env, root, "CLINIC_LIVE_MODEL", "models/clinic.tar.gz"),
+            releases_dir=_path(env, root, "CLINIC_RELEASES_DIR", "models/releases"),
+            reviewed_nlu=_path(env, root, "CLINIC_REVIEWED_NLU", "data/nlu/reviewed.yml"),
+            training_config=_path(env, root, "CLINIC_TRAINING_CONFIG", "config.yml"),
+            low_confidence=_fraction(env, "CLINIC_LOW_CONFIDENCE", 0.8),
+            release_tolerance=_fraction(env, "CLINIC_RELEASE_TOLERANCE", 0.02),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -218,6 +260,13 @@ class Settings:
             "CLINIC_RATE_PER_ADDRESS": str(self.rate_per_address),
             "CLINIC_CONVERSATION_KEY": self.conversation_key,
             "CLINIC_ACTION_SECRET": self.action_secret,
+            "CLINIC_RASA_SERVERS": " ".join(self.rasa_servers),
+            "CLINIC_LIVE_MODEL": str(self.live_model),
+            "CLINIC_RELEASES_DIR": str(self.releases_dir),
+            "CLINIC_REVIEWED_NLU": str(self.reviewed_nlu),
+            "CLINIC_TRAINING_CONFIG": str(self.training_config),
+            "CLINIC_LOW_CONFIDENCE": str(self.low_confidence),
+            "CLINIC_RELEASE_TOLERANCE": str(self.release_tolerance),
         }
 
     def with_local_secrets(self) -> Settings:

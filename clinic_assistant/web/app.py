@@ -5,6 +5,7 @@ Run with ``uvicorn --factory clinic_assistant.web.app:create_app`` (the run comm
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -26,8 +27,10 @@ from clinic_assistant.web.routes import (
     answers,
     auth,
     conversations,
+    feedback,
     flags,
     insights,
+    learning,
     patient,
     public,
     staff,
@@ -71,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.web = WebState(settings, inactivity)
+        # The token of Rasa's HTTP API (environment only), to load activated models.
+        app.state.web = WebState(settings, inactivity, os.environ.get("RASA_API_TOKEN", ""))
+        app.state.web.learning.recover()
         yield
         app.state.web.close()
 
@@ -79,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None, lifespan=lifespan)  # fmt: skip
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    for module in (public, patient, auth, flags, conversations, answers, staff, insights):
+    for module in (public, patient, auth, flags, conversations, answers, staff, insights,
+                   feedback, learning):  # fmt: skip
         app.include_router(module.router)
 
     demo_headers = {**PUBLIC_HEADERS, "Content-Security-Policy": demo_page_policy(settings)}

@@ -66,16 +66,23 @@ class BadCsrf(Exception):
 class WebState:
     """Held by the app (``app.state.web``): created once, closed on shutdown."""
 
-    def __init__(self, settings: Settings, inactivity: timedelta) -> None:
+    def __init__(self, settings: Settings, inactivity: timedelta, rasa_api_token: str = "") -> None:
+        from clinic_assistant.learning.releases import RasaServers
+        from clinic_assistant.learning.worker import LearningWorker
+
         self.settings = settings
         self.database = Database(settings.database_url)
         self.tracker = TrackerReader(settings.tracker_reader_url)
         self.inactivity = inactivity
+        # Training and activating models in the background (clinic_assistant.learning).
+        servers = RasaServers(settings.rasa_servers, rasa_api_token)
+        self.learning = LearningWorker(settings, self.database, servers)
 
     def accounts(self, session: Any) -> Accounts:
         return Accounts(session, self.inactivity)
 
     def close(self) -> None:
+        self.learning.close()
         self.database.dispose()
         self.tracker.dispose()
 

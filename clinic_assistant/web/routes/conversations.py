@@ -12,6 +12,7 @@ from clinic_assistant.contract import TOPICS, TRIAGE_LEVELS
 from clinic_assistant.conversations import PAGE_SIZE, ConversationFilter, ConversationIndex
 from clinic_assistant.db.models import utcnow
 from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
+from clinic_assistant.learning.inbox import Inbox
 from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
 from clinic_assistant.web.security import audit
 from clinic_common.conversations import is_conversation_id
@@ -90,9 +91,11 @@ def transcript(request: Request, conversation_id: str, staff: Staff):
         review = ReviewRepository(session).get(conversation_id)
         flags = FlagRepository(session).for_conversation(conversation_id)
         indexed = TurnRepository(session).for_conversation(conversation_id)
+        marked = Inbox(session).marked_turns(conversation_id)
     turns = state.tracker.transcript(conversation_id)
     return page(request, "transcript.html", staff, conversation_id=conversation_id,
-                turns=turns, review=review, flags=flags, indexed=indexed)  # fmt: skip
+                turns=turns, review=review, flags=flags, indexed=indexed,
+                marked=marked)  # fmt: skip
 
 
 @router.post("/conversations/{conversation_id}/review")
