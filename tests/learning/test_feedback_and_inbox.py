@@ -33,8 +33,8 @@ def test_a_thumbs_down_is_stored_redacted_with_the_answer_version_and_goes_to_th
 ) -> None:
     add_turn(seeded_database, "what is a TAP flap?", message_id="m-1")
     with seeded_database.unit_of_work() as session:
-        FeedbackService(session, KINDS).record("web-1", "m-1", "flap-tap-and-ld", "down",
-                                               "ring me on 07700 900123, it missed scars")  # fmt: skip
+        comment = "ring me on 07700 900123, it missed scars"
+        FeedbackService(session, KINDS).record("web-1", "m-1", "flap-tap-and-ld", "down", comment)
     with seeded_database.unit_of_work() as session:
         stored = session.query(AnswerFeedback).one()
         item = session.query(InboxItem).one()
