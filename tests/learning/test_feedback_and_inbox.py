@@ -55,9 +55,7 @@ def test_a_patient_who_changes_their_mind_has_one_rating_and_the_figures_count_i
     with seeded_database.unit_of_work() as session:
         figures = FeedbackFigures(session)
         assert [(s.name, s.up, s.down) for s in figures.per_topic()] == [("option_flap", 1, 0)]
-        assert [(s.name, s.up, s.down) for s in figures.per_answer()] == [
-            ("flap-tap-and-ld", 1, 0)
-        ]
+        assert [(s.name, s.up, s.down) for s in figures.per_answer()] == [("flap-tap-and-ld", 1, 0)]
         assert [f.rating for f in figures.recent("flap-tap-and-ld")] == ["up"]
 
 
