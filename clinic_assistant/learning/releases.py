@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,11 +186,16 @@ class RasaServers:
     token: str
 
     def load(self, model_file: Path) -> None:
-        """Load the model on every server at once; on any failure, raise naming each."""
+        """Load the model on every server, one after the other; on any failure, raise naming
+        each server that failed.
+
+        One at a time: Rasa loads a model on its event loop, so a loading server holds its
+        messages for the seconds it takes (they are answered after, not lost), and the other
+        servers answer at full speed meanwhile.
+        """
         if not self.token:
             raise ReleaseError("RASA_API_TOKEN is not set: the web app cannot reach Rasa's API")
-        with ThreadPoolExecutor(max_workers=len(self.urls) or 1) as pool:
-            outcomes = list(pool.map(lambda url: self._load_one(url, model_file), self.urls))
+        outcomes = [self._load_one(url, model_file) for url in self.urls]
         failed = [f"{url}: {error}" for url, error in zip(self.urls, outcomes, strict=True)
                   if error]  # fmt: skip
         if failed:

@@ -63,6 +63,8 @@ class LearningWorker:
             releases = ReleaseRepository(session)
             if releases.busy():
                 raise Busy("a model is being trained or activated: wait until it has finished")
+            # The model the servers run now is kept as a release of its own to roll back to.
+            releases.register_live(self.settings.live_model, self.settings.releases_dir)
             release = ModelRelease(file="", status="training", started_by=staff,
                                    config=str(self.settings.training_config),
                                    progress="Waiting to start", progress_percent=0)  # fmt: skip
@@ -170,7 +172,6 @@ class LearningWorker:
         self._progress(release_id, "Writing the reviewed examples", 2)
         with self.database.unit_of_work() as session:
             written = ReviewedFile(settings.reviewed_nlu, settings.root).write(session)
-            ReleaseRepository(session).register_live(settings.live_model, settings.releases_dir)
         fingerprint = training_fingerprint(settings.root)
         self._progress(
             release_id,

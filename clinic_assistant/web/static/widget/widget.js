@@ -418,7 +418,7 @@
     function missingForm() {
       var id = "ca-missing-" + item.answer.message + "-" + item.answer.id;
       var text = el("textarea", { id: id, rows: "2", maxlength: "500" });
-      var send = el("button", { type: "button", text: "Send" });
+      var send = el("button", { type: "button", text: "Send feedback" });
       send.addEventListener("click", function () {
         var comment = text.value.trim();
         if (!comment) return;
