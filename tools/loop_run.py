@@ -2,7 +2,7 @@
 
     python tools/loop_run.py start     start the product on free ports (var/loop-run), a copy
                                        of models/clinic.tar.gz as its live model
-    python tools/loop_run.py talk      send results/loop-run/messages.csv as new patients
+    python tools/loop_run.py talk      send tools/loop_run_messages.csv as new patients
     python tools/loop_run.py score OUT the yardstick's own score.py and score_multiturn.py
                                        against the running product (measurement only)
     python tools/loop_run.py stop
@@ -77,7 +77,8 @@ def _rasa_url() -> str:
 
 
 def talk() -> None:
-    rows = list(csv.DictReader(open(ROOT / "results" / "loop-run" / "messages.csv")))
+    lines = (ROOT / "tools" / "loop_run_messages.csv").read_text().splitlines()
+    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
     for row in rows:
         body = {"sender": f"loop-{uuid.uuid4().hex[:10]}", "message": row["text"],
                 "message_id": uuid.uuid4().hex}  # fmt: skip
