@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -25,10 +26,15 @@ from clinic_assistant.transcripts import TrackerReader
 from clinic_assistant.triage import TriageEngine
 from clinic_assistant.web.security import Accounts
 
+if TYPE_CHECKING:
+    from clinic_assistant.learning.worker import LearningWorker
+
 
 class AppContext:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, rasa_api_token: str = "") -> None:
         self.settings = settings
+        # Rasa's HTTP API token (environment only): the web app loads activated models with it.
+        self._rasa_api_token = rasa_api_token
 
     @cached_property
     def database(self) -> Database:
@@ -68,6 +74,16 @@ class AppContext:
         servers); the web app's lifespan starts and stops it."""
         return LiveBus(self.settings.redis_url)
 
+    @cached_property
+    def learning(self) -> LearningWorker:
+        """Training and activating models in the background (the web app's; it calls
+        ``recover`` at start-up, ``close`` stops a training)."""
+        from clinic_assistant.learning.releases import RasaServers
+        from clinic_assistant.learning.worker import LearningWorker
+
+        servers = RasaServers(self.settings.rasa_servers, self._rasa_api_token)
+        return LearningWorker(self.settings, self.database, servers)
+
     @contextmanager
     def answers(self) -> Iterator[AnswerService]:
         """An answer service inside one unit of work."""
@@ -78,6 +94,8 @@ class AppContext:
         return AnswerService(session, self.settings.clinic.placeholders())
 
     def close(self) -> None:
+        if "learning" in self.__dict__:
+            self.learning.close()
         if "alerts" in self.__dict__:
             self.alerts.stop()
         if "tracker" in self.__dict__:

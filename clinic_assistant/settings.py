@@ -21,6 +21,12 @@ from clinic_common.redaction import KINDS
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _under(root: Path, value: str) -> Path:
+    """A path setting; a relative one is relative to the project root."""
+    path = Path(value)
+    return path if path.is_absolute() else root / path
+
+
 @dataclass(frozen=True)
 class ClinicDetails:
     """What patients are told about how to reach people. Used in answer text placeholders."""
@@ -116,6 +122,19 @@ class Settings:
     # Hold back answers that still need a clinician's sign-off: the patient gets a short reply
     # (their team will talk it through, and the number) and the nurses a routine flag.
     require_clinical_approval: bool = False
+    # The learning loop (clinic_assistant/learning). Where the Rasa servers are reached from
+    # the web app (their HTTP API, to load a new model; RASA_API_TOKEN, environment only),
+    # the model file they start from, where trained models are kept, the reviewed NLU
+    # examples file, the configuration the console trains with, the confidence below which an
+    # answered message goes to the inbox, and how much worse a candidate may measure than
+    # the live model before activating it needs a written reason.
+    rasa_servers: tuple[str, ...] = spec.RASA_SERVERS.default_value
+    live_model: Path = Path(spec.LIVE_MODEL.default_value)
+    releases_dir: Path = Path(spec.RELEASES_DIR.default_value)
+    reviewed_nlu: Path = Path(spec.REVIEWED_NLU.default_value)
+    training_config: Path = Path(spec.TRAINING_CONFIG.default_value)
+    low_confidence: float = spec.LOW_CONFIDENCE.default_value
+    release_tolerance: float = spec.RELEASE_TOLERANCE.default_value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -162,6 +181,13 @@ class Settings:
             conversation_key=spec.CONVERSATION_KEY.read(env),
             action_secret=spec.ACTION_SECRET.read(env),
             require_clinical_approval=spec.REQUIRE_CLINICAL_APPROVAL.read(env),
+            rasa_servers=tuple(url.rstrip("/") for url in spec.RASA_SERVERS.read(env)),
+            live_model=_under(root, spec.LIVE_MODEL.read(env)),
+            releases_dir=_under(root, spec.RELEASES_DIR.read(env)),
+            reviewed_nlu=_under(root, spec.REVIEWED_NLU.read(env)),
+            training_config=_under(root, spec.TRAINING_CONFIG.read(env)),
+            low_confidence=spec.LOW_CONFIDENCE.read(env),
+            release_tolerance=spec.RELEASE_TOLERANCE.read(env),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -201,6 +227,13 @@ class Settings:
             "CLINIC_RATE_PER_ADDRESS": str(self.rate_per_address),
             "CLINIC_CONVERSATION_KEY": self.conversation_key,
             "CLINIC_ACTION_SECRET": self.action_secret,
+            "CLINIC_RASA_SERVERS": " ".join(self.rasa_servers),
+            "CLINIC_LIVE_MODEL": str(self.live_model),
+            "CLINIC_RELEASES_DIR": str(self.releases_dir),
+            "CLINIC_REVIEWED_NLU": str(self.reviewed_nlu),
+            "CLINIC_TRAINING_CONFIG": str(self.training_config),
+            "CLINIC_LOW_CONFIDENCE": str(self.low_confidence),
+            "CLINIC_RELEASE_TOLERANCE": str(self.release_tolerance),
         }
 
     def with_local_secrets(self) -> Settings:

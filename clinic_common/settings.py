@@ -53,6 +53,16 @@ def words(_name: str, raw: str) -> tuple[str, ...]:
     return tuple(raw.replace(",", " ").split())
 
 
+def fraction(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be between 0 and 1")
+    return value
+
+
 def redaction_kinds(name: str, raw: str) -> tuple[str, ...]:
     value = raw.strip().lower()
     if value == "none":
@@ -178,6 +188,25 @@ RESPONSE_SECONDS = Setting(
 TRUST_PROXY = Setting(
     "CLINIC_TRUST_PROXY", "", switch, "take the sender's address from X-Forwarded-For"
 )
+
+# --- the learning loop (clinic_assistant/learning): paths relative to the project root --------
+RASA_SERVERS = Setting(
+    "CLINIC_RASA_SERVERS", "http://localhost:5005", words,
+    "the Rasa servers the web app loads an activated model into",
+)  # fmt: skip
+LIVE_MODEL = Setting("CLINIC_LIVE_MODEL", "models/clinic.tar.gz", text, "the model servers load")
+RELEASES_DIR = Setting("CLINIC_RELEASES_DIR", "models/releases", text, "trained models kept")
+REVIEWED_NLU = Setting(
+    "CLINIC_REVIEWED_NLU", "data/nlu/reviewed.yml", text, "the reviewed examples' file"
+)
+TRAINING_CONFIG = Setting("CLINIC_TRAINING_CONFIG", "config.yml", text, "console training's")
+LOW_CONFIDENCE = Setting(
+    "CLINIC_LOW_CONFIDENCE", "0.8", fraction, "answers below it go to the inbox"
+)
+RELEASE_TOLERANCE = Setting(
+    "CLINIC_RELEASE_TOLERANCE", "0.02", fraction,
+    "how much worse a candidate may measure before activating needs a reason",
+)  # fmt: skip
 
 # --- secrets (environment only) -------------------------------------------------------------
 CONVERSATION_KEY = Setting(

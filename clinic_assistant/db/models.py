@@ -305,3 +305,94 @@ class LiveMessage(Base):
     # The patient's message id (the widget's), so a repeat delivery is recorded once.
     message_id: Mapped[str] = mapped_column(String(100), default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ------------------------------------------------------------------------------ learning loop
+FEEDBACK_RATINGS = ("up", "down")
+
+
+class AnswerFeedback(Base):
+    """A patient's thumbs up or down on one answer of one reply, and what was missing.
+
+    Tied to the answer's version the patient read and the (redacted) message it answered; a
+    patient who changes their mind changes their one rating of that answer to that message.
+    """
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (UniqueConstraint("conversation_id", "message_id", "answer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    message_id: Mapped[str] = mapped_column(String(100))
+    turn_id: Mapped[int | None] = mapped_column(Integer)
+    answer_id: Mapped[str] = mapped_column(String(80), index=True)
+    answer_version: Mapped[int] = mapped_column(Integer)
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    rating: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    message_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Why a message is in the inbox, and what a reviewer decided about it.
+INBOX_ORIGINS = ("fallback", "low_confidence", "thumbs_down", "nurse_marked")
+INBOX_DECISIONS = ("intent", "out_of_scope", "needs_answer", "dismissed")
+
+
+class InboxItem(Base):
+    """A patient message to learn from (one per message), and the label a reviewer gave it.
+
+    ``status`` is ``open`` until a nurse or admin decides: ``intent`` (``label`` names it),
+    ``out_of_scope``, ``needs_answer`` (on the admins' list) or ``dismissed``. Labelled
+    examples go to the reviewed NLU file unless ``held_back`` says why not.
+    """
+
+    __tablename__ = "inbox_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    turn_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    message_id: Mapped[str] = mapped_column(String(100), default="")
+    text: Mapped[str] = mapped_column(Text)
+    predicted_intent: Mapped[str] = mapped_column(String(80), default="")
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    origins: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    held_back: Mapped[str] = mapped_column(Text, default="")
+    labelled_by: Mapped[str] = mapped_column(String(80), default="")
+    labelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+RELEASE_STATUSES = ("training", "failed", "candidate", "live", "previous", "discarded")
+
+
+class ModelRelease(Base):
+    """A trained model: a candidate from the console, the live one, or one kept to roll back to.
+
+    ``evaluation`` holds its figures on the frozen test split, the yardstick and the frozen
+    triage set (clinic_nlu.evaluation.candidate); ``progress`` what training is doing now.
+    """
+
+    __tablename__ = "model_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    started_by: Mapped[str] = mapped_column(String(80), default="")
+    config: Mapped[str] = mapped_column(String(300), default="")
+    reviewed_examples: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    progress: Mapped[str] = mapped_column(Text, default="")
+    progress_percent: Mapped[int] = mapped_column(Integer, default=0)
+    training_seconds: Mapped[float | None] = mapped_column()
+    evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    activation_reason: Mapped[str] = mapped_column(Text, default="")
+    activated_by: Mapped[str] = mapped_column(String(80), default="")
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -144,7 +144,8 @@ class Cluster:
                         api_token=config.api_token,
                         action_endpoint_url=f"http://127.0.0.1:{config.internal_port}",
                         public_url=config.public_url,
-                        rasa_extra_env=RASA_CLUSTER_ENV | config.extra_env),
+                        rasa_extra_env=RASA_CLUSTER_ENV | config.extra_env,
+                        rasa_servers=tuple(f"http://127.0.0.1:{p}" for p in config.rasa_ports)),
             self.supervisor,
         )  # fmt: skip
 

@@ -41,6 +41,9 @@ class StackConfig:
     public_url: str = ""
     # Added to the Rasa server's environment (the cluster's proxy and lock settings).
     rasa_extra_env: dict[str, str] = field(default_factory=dict)
+    # Every Rasa server the web app loads a new model on (the cluster's); this stack's own
+    # when empty.
+    rasa_servers: tuple[str, ...] = ()
 
     @property
     def rasa_url(self) -> str:
@@ -172,6 +175,17 @@ class Stack:
             "SANIC_HOST": self.config.host,
         }
 
+    def _web_env(self) -> dict[str, str]:
+        """The web app also loads activated models on the Rasa servers (their HTTP API)."""
+        config = self.config
+        env = {**self._app_env(),
+               "CLINIC_RASA_SERVERS": " ".join(config.rasa_servers or (config.rasa_url,)),
+               "CLINIC_LIVE_MODEL": str(config.model)}  # fmt: skip
+        env.pop("RASA_API_TOKEN", None)
+        if config.api_token:
+            env["RASA_API_TOKEN"] = config.api_token
+        return env
+
     def _rasa_process_env(self) -> dict[str, str]:
         settings = self.config.settings
         env = {**self.rasa_env.server_env(), **settings.to_env(), **secret_env(settings),
@@ -223,7 +237,7 @@ class Stack:
             "rasa": (self._rasa_command(), self._rasa_process_env()),
             "web": ([sys.executable, "-m", "uvicorn", "--factory",
                      "clinic_assistant.web.app:create_app", "--host", config.host,
-                     "--port", str(config.web_port), "--no-access-log"], self._app_env()),
+                     "--port", str(config.web_port), "--no-access-log"], self._web_env()),
         }  # fmt: skip
         command, env = commands[kind]
         self.supervisor.start(name or kind, command, cwd=root, env=env)

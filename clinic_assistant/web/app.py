@@ -5,6 +5,7 @@ Run with ``uvicorn --factory clinic_assistant.web.app:create_app`` (the run comm
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -25,8 +26,10 @@ from clinic_assistant.web.routes import (
     answers,
     auth,
     conversations,
+    feedback,
     flags,
     insights,
+    learning,
     live,
     patient,
     public,
@@ -70,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.web = AppContext(settings)
+        # The token of Rasa's HTTP API (environment only), to load activated models.
+        app.state.web = AppContext(settings, rasa_api_token=os.environ.get("RASA_API_TOKEN", ""))
+        app.state.web.learning.recover()
         await app.state.web.live.start()
         yield
         await app.state.web.live.stop()
@@ -81,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     for module in (public, patient, live, auth, flags, conversations, answers, staff,
-                   insights):  # fmt: skip
+                   insights, feedback, learning):  # fmt: skip
         app.include_router(module.router)
 
     demo_headers = {**PUBLIC_HEADERS, "Content-Security-Policy": demo_page_policy(settings)}

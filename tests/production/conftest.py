@@ -5,9 +5,10 @@ store and for the rate limits. Started once for the tests of this folder."""
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -103,8 +104,14 @@ def production(
     proxy = TcpProxy(("127.0.0.1", 5432))
     settings = production_settings(project_root, proxy.port, app_db, tracker_db)
     prepare_database(settings)
+    # The cluster's own copy of the model: activating another (test_model_activation) makes
+    # that file the one a restarted server loads, and must not touch the project's model.
+    model = directory / "model" / "clinic.tar.gz"
+    model.parent.mkdir()
+    shutil.copyfile(trained_model, model)
+    settings = replace(settings, live_model=model, releases_dir=directory / "releases")
     config = ClusterConfig(
-        settings=settings, model=trained_model, run_dir=directory / "run", api_token=API_TOKEN,
+        settings=settings, model=model, run_dir=directory / "run", api_token=API_TOKEN,
         rasa_ports=(free_port(), free_port()), action_ports=(free_port(), free_port()),
         web_port=free_port(), more_web_ports=(free_port(),), public_port=free_port(),
         internal_port=free_port(),

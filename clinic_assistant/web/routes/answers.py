@@ -20,6 +20,7 @@ from clinic_assistant.answers.editing import (
     word_diff,
 )
 from clinic_assistant.db.repositories import AnswerRepository, SourceRepository
+from clinic_assistant.learning.feedback import FeedbackFigures
 from clinic_assistant.web.context import (
     Admin,
     CsrfField,
@@ -48,6 +49,7 @@ def answers(request: Request, staff: Reviewer):
             staff,
             by_topic=by_topic,
             drafts=drafts,
+            feedback=FeedbackFigures(session).counts_by_answer(),
             hold_unreviewed=web(request).settings.require_clinical_approval,
         )
 
@@ -79,6 +81,7 @@ def _editor_page(request, staff, answer_id: str, form: dict | None = None, error
             draft=draft, form=form, sources=SourceRepository(session).all(),
             statuses=EDITABLE_STATUSES, preview=shown, error=error, sign_off=sign_off,
             approved=editor.sign_off_of(answer),
+            recent_feedback=FeedbackFigures(session).recent(answer_id),
         )  # fmt: skip
     if error:
         response.status_code = 400

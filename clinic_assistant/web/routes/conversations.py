@@ -18,6 +18,7 @@ from clinic_assistant.conversation_index import (
 )
 from clinic_assistant.db.models import utcnow
 from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, TurnRepository
+from clinic_assistant.learning.inbox import Inbox
 from clinic_assistant.live.chats import LiveChats
 from clinic_assistant.transcripts import with_live_lines
 from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
@@ -100,9 +101,11 @@ def transcript(request: Request, conversation_id: str, staff: Staff):
         flags = FlagRepository(session).for_conversation(conversation_id)
         indexed = TurnRepository(session).for_conversation(conversation_id)
         lines = LiveChats(session).lines_after(conversation_id, 0)
+        marked = Inbox(session).marked_turns(conversation_id)
     turns = with_live_lines(state.tracker.transcript(conversation_id), lines)
     return page(request, "transcript.html", staff, conversation_id=conversation_id,
-                turns=turns, review=review, flags=flags, indexed=indexed)  # fmt: skip
+                turns=turns, review=review, flags=flags, indexed=indexed,
+                marked=marked)  # fmt: skip
 
 
 @router.get("/conversations/{conversation_id}/transcript.csv")

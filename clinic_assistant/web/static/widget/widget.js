@@ -101,6 +101,11 @@
     ".privacy{margin:0;padding:6px 12px;font-size:13px;color:#3f4a55;border-bottom:1px solid #c4ccd4;display:flex;flex-wrap:wrap;gap:6px;align-items:center}",
     ".privacy span{flex:1 1 100%}",
     ".privacy button{font:inherit;font-size:13px;background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;border-radius:12px;padding:2px 10px;cursor:pointer}",
+    ".rate{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:6px;font-size:14px;color:#3f4a55}",
+    ".rate button{font:inherit;font-size:14px;background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;border-radius:14px;padding:2px 10px;cursor:pointer}",
+    ".rate button[aria-pressed=true]{background:#0b4f8a;color:#fff}",
+    ".missing{display:flex;flex-direction:column;gap:4px;width:100%;padding:0;border:0}",
+    ".missing textarea{min-height:40px;font-size:14px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:420px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.head{border-radius:0}}",
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .12s ease-out}.typing span{animation:blink 1.2s infinite}}",
@@ -232,6 +237,7 @@
     }
     // An answer a clinician has not checked yet says so, under the answer (custom.notice).
     if (item.notice) bubble.appendChild(el("span", { className: "notice", text: item.notice }));
+    if (item.answer) bubble.appendChild(feedbackControls(item));
     if (item.retry) {
       var retry = el("button", { className: "retry", type: "button", text: "Try again" });
       retry.addEventListener("click", function () { ask(item.retry.label, item.retry.payload, item.retry.id); });
@@ -286,7 +292,7 @@
 
   // Rasa's REST channel answers with a list: each text message is followed by its `custom`
   // object (the reply contract: topic, sources, triage).
-  function handleReply(messages) {
+  function handleReply(messages, messageId) {
     var highest = null, flagged = false, live = null;
     var order = ["none", "routine_followup", "contact_team_today", "emergency"];
     var pending = null;
@@ -327,6 +333,7 @@
             return name && s.description ? name + " (" + String(s.description) + ")" : name;
           }).filter(function (s, i, all) { return s && all.indexOf(s) === i; });
           if (typeof custom.notice === "string" && custom.notice) pending.item.notice = custom.notice;
+          if (rateable(custom, messageId)) pending.item.answer = { id: custom.answer_id, message: messageId };
         }
       }
     });
@@ -377,7 +384,7 @@
       return response.json();
     }).then(function (messages) {
       if (!Array.isArray(messages) || !messages.length) throw new Error("empty reply");
-      handleReply(messages);
+      handleReply(messages, messageId);
     }).catch(function () {
       add({ who: "bot", text: "Sorry, I can't reach the assistant right now. " +
         (config.phone ? "Please call " + config.clinic + " on " + config.phone + ". " : "Please call the clinic. ") +
@@ -479,6 +486,71 @@
             "). You will see it here when one does; you can keep asking me questions meanwhile." });
         }
       }).catch(function () { /* the call-back offer in the reply still stands */ });
+  }
+
+  // ---------------------------------------------------------------- feedback on answers
+  // Thumbs up / down under each answer, and after a thumbs down an optional "what was
+  // missing?". Safety messages (what to do about a symptom) are not rated.
+  function rateable(custom, messageId) {
+    return Boolean(messageId && typeof custom.answer_id === "string" && custom.answer_id &&
+      custom.topic !== "red_flag");
+  }
+
+  function sendFeedback(item, rating, comment) {
+    return fetch(webBase + "/patient/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, secret: state.secret || "", message_id: item.answer.message,
+        answer_id: item.answer.id, rating: rating, comment: comment || "" })
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+    });
+  }
+
+  function feedbackControls(item) {
+    var box = el("span", { className: "rate", role: "group", "aria-label": "Was this answer helpful?" });
+    var status = el("span", { "aria-live": "polite" });
+    function render() {
+      box.textContent = "";
+      box.appendChild(el("span", { text: "Helpful?" }));
+      [["up", "Yes", "Yes, this answer helped"], ["down", "No", "No, this answer did not help"]].forEach(function (choice) {
+        var button = el("button", { type: "button", text: choice[1], "aria-label": choice[2],
+          "aria-pressed": item.rated === choice[0] ? "true" : "false" });
+        button.addEventListener("click", function () { rate(choice[0]); });
+        box.appendChild(button);
+      });
+      if (item.rated === "down" && !item.commented) box.appendChild(missingForm());
+      box.appendChild(status);
+    }
+    function rate(rating) {
+      sendFeedback(item, rating, "").then(function () {
+        item.rated = rating;
+        save();
+        render();
+        status.textContent = rating === "up" ? "Thank you." : "Thank you. What was missing? (optional)";
+        var missing = box.querySelector("textarea");
+        if (missing) missing.focus();
+      }).catch(function () { status.textContent = "Sorry, that could not be sent."; });
+    }
+    function missingForm() {
+      var id = "ca-missing-" + item.answer.message + "-" + item.answer.id;
+      var text = el("textarea", { id: id, rows: "2", maxlength: "500" });
+      var send = el("button", { type: "button", text: "Send feedback" });
+      send.addEventListener("click", function () {
+        var comment = text.value.trim();
+        if (!comment) return;
+        sendFeedback(item, "down", comment).then(function () {
+          item.commented = true;
+          save();
+          render();
+          status.textContent = "Thank you: the clinic's team will read it.";
+        }).catch(function () { status.textContent = "Sorry, that could not be sent."; });
+      });
+      return el("span", { className: "missing" }, [
+        el("label", { "for": id, text: "What was missing? (optional)" }), text, send]);
+    }
+    render();
+    return box;
   }
 
   // ---------------------------------------------------------------- opening, closing, focus

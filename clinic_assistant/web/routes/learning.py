@@ -1,0 +1,204 @@
+"""Learning from real conversations in the console: the inbox of messages to learn from,
+marking a message misunderstood, the admins' list of questions that need a new answer, and
+the models page (retrain, compare, activate, discard, roll back)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from clinic_assistant.db.models import INBOX_ORIGINS
+from clinic_assistant.learning.inbox import Inbox, InboxError
+from clinic_assistant.learning.releases import ReleaseError, ReleaseRepository, compare
+from clinic_assistant.learning.reviewed import ReviewedFile
+from clinic_assistant.web.context import (
+    Admin,
+    CsrfField,
+    Forbidden,
+    Staff,
+    check_csrf,
+    client_address,
+    page,
+    signed_in,
+    web,
+)
+from clinic_assistant.web.security import StaffContext, audit
+from clinic_common.conversations import is_conversation_id
+
+router = APIRouter(prefix="/console")
+Field = Annotated[str, Form()]
+STATUSES = ("open", "intent", "out_of_scope", "needs_answer", "dismissed")
+
+
+def labeller(request: Request) -> StaffContext:
+    """Dependency: a nurse or an admin (who label the inbox); others get 403."""
+    staff = signed_in(request)
+    if staff.role not in ("nurse", "admin"):
+        raise Forbidden()
+    return staff
+
+
+Labeller = Annotated[StaffContext, Depends(labeller)]
+
+
+@lru_cache(maxsize=4)
+def _domain_intents(domain: Path, _modified: float) -> tuple[str, ...]:
+    return tuple(sorted(yaml.safe_load(domain.read_text())["intents"]))
+
+
+def domain_intents(request: Request) -> tuple[str, ...]:
+    domain = web(request).settings.root / "domain.yml"
+    return _domain_intents(domain, domain.stat().st_mtime)
+
+
+def reviewed_file(request: Request) -> ReviewedFile:
+    settings = web(request).settings
+    return ReviewedFile(settings.reviewed_nlu, settings.root)
+
+
+# ---------------------------------------------------------------------------------- the inbox
+@router.get("/inbox")
+def inbox(request: Request, staff: Labeller, status: str = "open", origin: str = ""):
+    status = status if status in STATUSES else "open"
+    origin = origin if origin in INBOX_ORIGINS else ""
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        box = Inbox(session)
+        box.collect(state.settings.low_confidence)
+        items, counts = box.items(status, origin), box.counts()
+    return page(request, "inbox.html", staff, items=items, counts=counts, status=status,
+                origin=origin, origins=INBOX_ORIGINS, statuses=STATUSES,
+                intents=domain_intents(request), error="")  # fmt: skip
+
+
+@router.post("/inbox/{item_id}")
+def decide(
+    request: Request, item_id: int, staff: Labeller, csrf_token: CsrfField = "",
+    decision: Field = "", intent: Field = "", note: Field = "", back: Field = "",
+):  # fmt: skip
+    check_csrf(staff, csrf_token)
+    state = web(request)
+    try:
+        with state.database.unit_of_work() as session:
+            item = Inbox(session).decide(item_id, decision, intent, staff.username,
+                                         domain_intents(request), note)  # fmt: skip
+            session.flush()
+            written = reviewed_file(request).write(session)
+            audit(session, staff.username, "inbox_labelled", f"inbox {item_id}",
+                  f"{decision} {item.label}".strip() + f"; reviewed file: {written} examples",
+                  client_address(request))  # fmt: skip
+    except InboxError as error:
+        with state.database.unit_of_work() as session:
+            box = Inbox(session)
+            items, counts = box.items("open"), box.counts()
+        response = page(request, "inbox.html", staff, items=items, counts=counts,
+                        status="open", origin="", origins=INBOX_ORIGINS, statuses=STATUSES,
+                        intents=domain_intents(request), error=str(error))  # fmt: skip
+        response.status_code = 400
+        return response
+    target = back if back.startswith("/console/inbox") else "/console/inbox"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/conversations/{conversation_id}/turns/{turn_id}/misunderstood")
+def mark_misunderstood(
+    request: Request, conversation_id: str, turn_id: int, staff: Staff,
+    csrf_token: CsrfField = "",
+):  # fmt: skip
+    check_csrf(staff, csrf_token)
+    if not is_conversation_id(conversation_id):
+        raise HTTPException(404, "No such conversation")
+    with web(request).database.unit_of_work() as session:
+        try:
+            item = Inbox(session).mark_misunderstood(conversation_id, turn_id)
+        except InboxError as error:
+            raise HTTPException(404, str(error)) from error
+        session.flush()
+        audit(session, staff.username, "message_marked_misunderstood", conversation_id,
+              f"inbox {item.id}", client_address(request))  # fmt: skip
+    return RedirectResponse(f"/console/conversations/{conversation_id}#learning",
+                            status_code=303)  # fmt: skip
+
+
+@router.get("/inbox/new-answers")
+def new_answers(request: Request, staff: Admin):
+    with web(request).database.unit_of_work() as session:
+        items = Inbox(session).needing_answers()
+    return page(request, "new_answers.html", staff, items=items)
+
+
+# ---------------------------------------------------------------------------------- models
+@router.get("/models")
+def models(request: Request, staff: Admin):
+    return _models_page(request, staff)
+
+
+def _models_page(request: Request, staff: StaffContext, error: str = ""):
+    state = web(request)
+    with state.database.unit_of_work() as session:
+        releases = ReleaseRepository(session)
+        rows, live, busy = releases.all(), releases.live(), releases.busy()
+        target = releases.rollback_target()
+        candidate = next((r for r in rows if r.status == "candidate"), None)
+        comparison = None
+        if candidate is not None and live is not None and live.evaluation:
+            comparison = compare(live.evaluation, candidate.evaluation,
+                                 state.settings.release_tolerance)  # fmt: skip
+        labelled = len(Inbox(session).labelled())
+    response = page(request, "models.html", staff, rows=rows, live=live, busy=busy,
+                candidate=candidate, comparison=comparison, rollback_target=target,
+                labelled=labelled, settings=state.settings, error=error)  # fmt: skip
+    if error:
+        response.status_code = 409
+    return response
+
+
+def _models_error(request: Request, staff: StaffContext, error: Exception):
+    return _models_page(request, staff, str(error))
+
+
+@router.post("/models/train")
+def train(request: Request, staff: Admin, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    try:
+        web(request).learning.start_training(staff.username, client_address(request))
+    except ReleaseError as error:
+        return _models_error(request, staff, error)
+    return RedirectResponse("/console/models", status_code=303)
+
+
+@router.post("/models/{release_id}/activate")
+def activate(request: Request, release_id: int, staff: Admin, csrf_token: CsrfField = "",
+             reason: Field = ""):  # fmt: skip
+    check_csrf(staff, csrf_token)
+    try:
+        web(request).learning.start_activation(release_id, staff.username, reason,
+                                               client_address(request))  # fmt: skip
+    except ReleaseError as error:
+        return _models_error(request, staff, error)
+    return RedirectResponse("/console/models", status_code=303)
+
+
+@router.post("/models/{release_id}/discard")
+def discard(request: Request, release_id: int, staff: Admin, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    try:
+        web(request).learning.discard(release_id, staff.username, client_address(request))
+    except ReleaseError as error:
+        return _models_error(request, staff, error)
+    return RedirectResponse("/console/models", status_code=303)
+
+
+@router.post("/models/rollback")
+def rollback(request: Request, staff: Admin, csrf_token: CsrfField = ""):
+    check_csrf(staff, csrf_token)
+    try:
+        web(request).learning.rollback(staff.username, client_address(request))
+    except ReleaseError as error:
+        return _models_error(request, staff, error)
+    return RedirectResponse("/console/models", status_code=303)
