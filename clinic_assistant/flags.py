@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from clinic_assistant.db.models import Flag, FlagEvent, Notification, utcnow
 from clinic_assistant.db.repositories import FlagRepository, NotificationRepository
+from clinic_assistant.refusals import Refused
 from clinic_common.contract import URGENT_LEVELS, rank
 
 ASSISTANT = "assistant"
@@ -16,15 +17,8 @@ ASSISTANT = "assistant"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class FlagError(ValueError):
-    """A change to a flag that cannot be made, with a message for the nurse.
-
-    ``code`` names it in a URL (``?error=``): the page shows its own text for a known code,
-    never text taken from the URL."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+class FlagError(Refused):
+    """A change to a flag that cannot be made, with a message for the nurse."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from clinic_common.contract import TriageLevel
 T = TypeVar("T")
 
 
-def _required(found: T | None, what: str, key: object) -> T:
+def required(found: T | None, what: str, key: object) -> T:
+    """``found``, which must exist (LookupError naming it otherwise)."""
     if found is None:
         raise LookupError(f"no {what} {key!r}")
     return found
@@ -106,7 +107,7 @@ class FlagRepository:
 
     def require(self, flag_id: int) -> Flag:
         """The flag, which must exist (LookupError otherwise)."""
-        return _required(self.session.get(Flag, flag_id), "flag", flag_id)
+        return required(self.session.get(Flag, flag_id), "flag", flag_id)
 
     def by_reference(self, reference: str) -> Flag | None:
         return self.session.scalars(select(Flag).where(Flag.reference == reference)).first()
@@ -162,7 +163,7 @@ class NotificationRepository:
 
     def require(self, notification_id: int) -> Notification:
         """The notification, which must exist (LookupError otherwise)."""
-        return _required(self.session.get(Notification, notification_id), "notification",
+        return required(self.session.get(Notification, notification_id), "notification",
                          notification_id)  # fmt: skip
 
     def for_flag(self, flag_id: int) -> list[Notification]:

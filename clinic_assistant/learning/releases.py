@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_assistant.db.models import ModelRelease, utcnow
+from clinic_assistant.db.repositories import required
 
 LEVELS = ("", "none", "routine_followup", "contact_team_today", "emergency")
 SETS = (("frozen", "frozen test split"), ("yardstick", "real-world yardstick"))
@@ -61,10 +62,7 @@ class ReleaseRepository:
 
     def require(self, release_id: int) -> ModelRelease:
         """A release the worker is handling, which must exist (LookupError otherwise)."""
-        found = self.session.get(ModelRelease, release_id)
-        if found is None:
-            raise LookupError(f"no model release {release_id}")
-        return found
+        return required(self.session.get(ModelRelease, release_id), "model release", release_id)
 
     def all(self) -> list[ModelRelease]:
         query = select(ModelRelease).order_by(ModelRelease.id.desc())

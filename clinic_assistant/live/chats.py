@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from clinic_assistant.db.models import Flag, LiveChat, LiveMessage, utcnow
 from clinic_assistant.flags import FlagService
+from clinic_assistant.refusals import Refused
 
 # What the patient sees of a chat; the nurse sees every kind.
 PATIENT_KINDS = ("joined", "nurse", "handed_back", "closed")
@@ -23,12 +24,8 @@ MAX_NURSE_MESSAGE = 2000
 ENDINGS = {"hand_back": "handed_back", "close": "closed"}
 
 
-class LiveChatError(ValueError):
+class LiveChatError(Refused):
     """Something a nurse cannot do in a chat, with a message for her and a code for URLs."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

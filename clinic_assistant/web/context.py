@@ -12,6 +12,7 @@ from fastapi import Depends, Form, Request
 from fastapi.templating import Jinja2Templates
 
 from clinic_assistant.app import AppContext
+from clinic_assistant.db.models import as_utc
 from clinic_assistant.web.security import StaffContext
 
 HERE = Path(__file__).parent
@@ -20,21 +21,14 @@ LOGIN_CSRF_COOKIE = "clinic_login_csrf"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; everything here is UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _when(moment: datetime | None) -> str:
-    return _utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
 def _ago(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    minutes = int((datetime.now(UTC) - _utc(moment)).total_seconds() // 60)
+    minutes = int((datetime.now(UTC) - as_utc(moment)).total_seconds() // 60)
     if minutes < 1:
         return "just now"
     if minutes < 60:
@@ -44,7 +38,7 @@ def _ago(moment: datetime | None) -> str:
     return f"{minutes // (24 * 60)} days ago"
 
 
-templates.env.filters.update(when=_when, ago=_ago, iso=lambda m: _utc(m).isoformat() if m else "")
+templates.env.filters.update(when=_when, ago=_ago, iso=lambda m: as_utc(m).isoformat() if m else "")
 
 
 class NotSignedIn(Exception):

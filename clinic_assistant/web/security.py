@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -26,7 +26,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from clinic_assistant.db.models import STAFF_ROLES, AuditEvent, StaffMember, StaffSession, utcnow
+from clinic_assistant.db.models import (
+    STAFF_ROLES,
+    AuditEvent,
+    StaffMember,
+    StaffSession,
+    as_utc,
+    utcnow,
+)
 from clinic_assistant.db.repositories import AuditRepository, SessionRepository, StaffRepository
 from clinic_assistant.web.throttle import LoginThrottle
 
@@ -108,15 +115,6 @@ class SignInAttempt:
     stored_hash: str | None
 
 
-def _as_aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; everything here is UTC."""
-    from datetime import UTC
-
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def audit(session: Session, actor: str, action: str, target: str = "", detail: str = "",
           address: str = "") -> None:  # fmt: skip
     AuditRepository(session).add(
@@ -174,11 +172,11 @@ class Accounts:
             return None
         now = utcnow()
         member = staff_session.staff
-        if not member.active or _as_aware(staff_session.last_seen_at) + self.inactivity < now:
+        if not member.active or as_utc(staff_session.last_seen_at) + self.inactivity < now:
             self.sessions.delete(staff_session)
             return None
         # Record activity at most once a minute: not a write on every page.
-        if now - _as_aware(staff_session.last_seen_at) > timedelta(minutes=1):
+        if now - as_utc(staff_session.last_seen_at) > timedelta(minutes=1):
             staff_session.last_seen_at = now
         return StaffContext(member.id, member.username, member.display_name, member.role,
                             staff_session.csrf_token)  # fmt: skip

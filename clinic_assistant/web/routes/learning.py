@@ -4,9 +4,10 @@ the models page (retrain, compare, activate, discard, roll back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -29,6 +30,9 @@ from clinic_assistant.web.context import (
 )
 from clinic_assistant.web.security import StaffContext, audit
 from clinic_common.conversations import is_conversation_id
+
+if TYPE_CHECKING:
+    from clinic_assistant.learning.worker import LearningWorker
 
 router = APIRouter(prefix="/console")
 Field = Annotated[str, Form()]
@@ -158,47 +162,43 @@ def _models_page(request: Request, staff: StaffContext, error: str = ""):
     return response
 
 
-def _models_error(request: Request, staff: StaffContext, error: Exception):
-    return _models_page(request, staff, str(error))
+def _models_action(
+    request: Request, staff: StaffContext, action: Callable[[LearningWorker], object]
+):
+    """Run one of the models page's actions: back to the page, or the page with the reason
+    the action was refused."""
+    try:
+        action(web(request).learning)
+    except ReleaseError as error:
+        return _models_page(request, staff, str(error))
+    return RedirectResponse("/console/models", status_code=303)
 
 
 @router.post("/models/train")
 def train(request: Request, staff: Admin, csrf_token: CsrfField = ""):
     check_csrf(staff, csrf_token)
-    try:
-        web(request).learning.start_training(staff.username, client_address(request))
-    except ReleaseError as error:
-        return _models_error(request, staff, error)
-    return RedirectResponse("/console/models", status_code=303)
+    address = client_address(request)
+    return _models_action(request, staff, lambda w: w.start_training(staff.username, address))
 
 
 @router.post("/models/{release_id}/activate")
 def activate(request: Request, release_id: int, staff: Admin, csrf_token: CsrfField = "",
              reason: Field = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
-    try:
-        web(request).learning.start_activation(release_id, staff.username, reason,
-                                               client_address(request))  # fmt: skip
-    except ReleaseError as error:
-        return _models_error(request, staff, error)
-    return RedirectResponse("/console/models", status_code=303)
+    address = client_address(request)
+    return _models_action(request, staff, lambda w: w.start_activation(
+        release_id, staff.username, reason, address))  # fmt: skip
 
 
 @router.post("/models/{release_id}/discard")
 def discard(request: Request, release_id: int, staff: Admin, csrf_token: CsrfField = ""):
     check_csrf(staff, csrf_token)
-    try:
-        web(request).learning.discard(release_id, staff.username, client_address(request))
-    except ReleaseError as error:
-        return _models_error(request, staff, error)
-    return RedirectResponse("/console/models", status_code=303)
+    address = client_address(request)
+    return _models_action(request, staff, lambda w: w.discard(release_id, staff.username, address))
 
 
 @router.post("/models/rollback")
 def rollback(request: Request, staff: Admin, csrf_token: CsrfField = ""):
     check_csrf(staff, csrf_token)
-    try:
-        web(request).learning.rollback(staff.username, client_address(request))
-    except ReleaseError as error:
-        return _models_error(request, staff, error)
-    return RedirectResponse("/console/models", status_code=303)
+    address = client_address(request)
+    return _models_action(request, staff, lambda w: w.rollback(staff.username, address))
