@@ -76,6 +76,11 @@ class ReleaseRepository:
         found = self.with_status("live")
         return found[0] if found else None
 
+    def hold(self) -> None:
+        """Lock the releases until this unit of work ends, so that two admins starting a job at
+        once take turns (PostgreSQL: row locks; SQLite runs one unit of work at a time)."""
+        self.session.execute(select(ModelRelease.id).with_for_update())
+
     def busy(self) -> ModelRelease | None:
         """A release being trained or activated (one thing at a time)."""
         found = self.with_status("training", "activating")

@@ -12,9 +12,13 @@ import re
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from clinic_assistant.db import Database
 from clinic_assistant.db.models import ModelRelease, utcnow
@@ -46,6 +50,14 @@ class ReleaseRequest:
     address: str
 
 
+@dataclass(frozen=True)
+class Job:
+    """Background work claimed in a unit of work: submit it once that has committed."""
+
+    release_id: int
+    run: Callable[[], None]
+
+
 class LearningWorker:
     def __init__(self, settings: Settings, database: Database, servers: RasaServers) -> None:
         self.settings = settings
@@ -55,75 +67,95 @@ class LearningWorker:
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learning")
         self._process: subprocess.Popen | None = None
         self._stopping = threading.Event()
-        self._claim = threading.Lock()
 
     # ------------------------------------------------------------------ starting jobs
-    def start_training(self, staff: str, address: str = "") -> int:
-        with self._claim, self.database.unit_of_work() as session:
-            releases = ReleaseRepository(session)
-            if releases.busy():
-                raise Busy("a model is being trained or activated: wait until it has finished")
-            # The model the servers run now is kept as a release of its own to roll back to.
-            releases.register_live(self.settings.live_model, self.settings.releases_dir)
-            release = ModelRelease(file="", status="training", started_by=staff,
-                                   config=str(self.settings.training_config),
-                                   progress="Waiting to start", progress_percent=0)  # fmt: skip
-            session.add(release)
-            session.flush()
-            audit(session, staff, "model_training_started", f"release {release.id}",
-                  f"configuration {self.settings.training_config.name}", address)  # fmt: skip
-            release_id = release.id
-        self._jobs.submit(self._train, ReleaseRequest(release_id, staff, address))
-        return release_id
+    # A job is claimed in the caller's unit of work (the console request's: the check, the
+    # release row and the audit entry commit together) and submitted once that has committed,
+    # so the job always finds its release row.
+    def claim_training(self, session: Session, staff: str, address: str = "") -> Job:
+        releases = self._claim(session)
+        # The model the servers run now is kept as a release of its own to roll back to.
+        releases.register_live(self.settings.live_model, self.settings.releases_dir)
+        release = ModelRelease(file="", status="training", started_by=staff,
+                               config=str(self.settings.training_config),
+                               progress="Waiting to start", progress_percent=0)  # fmt: skip
+        session.add(release)
+        session.flush()
+        audit(session, staff, "model_training_started", f"release {release.id}",
+              f"configuration {self.settings.training_config.name}", address)  # fmt: skip
+        request = ReleaseRequest(release.id, staff, address)
+        return Job(release.id, partial(self._train, request))
 
-    def start_activation(self, release_id: int, staff: str, reason: str, address: str = "",
-                         rollback: bool = False) -> None:  # fmt: skip
-        """Check the gate now (the admin sees a refusal at once), then load in the background."""
-        with self._claim, self.database.unit_of_work() as session:
-            releases = ReleaseRepository(session)
-            release = releases.get(release_id)
-            if releases.busy():
-                raise Busy("a model is being trained or activated: wait until it has finished")
-            allowed = ("previous",) if rollback else ("candidate",)
-            if release is None or release.status not in allowed:
-                raise ReleaseError("that model cannot be activated now")
-            live = releases.live()
-            if not rollback and live is not None:
-                comparison = compare(live.evaluation, release.evaluation,
-                                     self.settings.release_tolerance)  # fmt: skip
-                if comparison.worse and not reason.strip():
-                    raise ReleaseError(
-                        "this candidate measures worse than the live model ("
-                        + "; ".join(comparison.reasons_worse)
-                        + "): activating it needs a written reason"
-                    )
-            release.status = "activating"
-            release.progress, release.progress_percent = "Loading on every Rasa server", 10
-            release.activation_reason = reason.strip()[:2000]
-            action = "model_rollback_started" if rollback else "model_activation_started"
-            audit(session, staff, action, f"release {release.id}", release.activation_reason,
-                  address)  # fmt: skip
-        self._jobs.submit(self._activate, ReleaseRequest(release_id, staff, address), rollback)
+    def claim_activation(self, session: Session, release_id: int, staff: str, reason: str,
+                         address: str = "", rollback: bool = False) -> Job:  # fmt: skip
+        """Check the gate now (the admin sees a refusal at once); the job loads the model."""
+        releases = self._claim(session)
+        release = releases.get(release_id)
+        allowed = ("previous",) if rollback else ("candidate",)
+        if release is None or release.status not in allowed:
+            raise ReleaseError("that model cannot be activated now")
+        live = releases.live()
+        if not rollback and live is not None:
+            comparison = compare(live.evaluation, release.evaluation,
+                                 self.settings.release_tolerance)  # fmt: skip
+            if comparison.worse and not reason.strip():
+                raise ReleaseError(
+                    "this candidate measures worse than the live model ("
+                    + "; ".join(comparison.reasons_worse)
+                    + "): activating it needs a written reason"
+                )
+        release.status = "activating"
+        release.progress, release.progress_percent = "Loading on every Rasa server", 10
+        release.activation_reason = reason.strip()[:2000]
+        action = "model_rollback_started" if rollback else "model_activation_started"
+        audit(session, staff, action, f"release {release.id}", release.activation_reason,
+              address)  # fmt: skip
+        request = ReleaseRequest(release_id, staff, address)
+        return Job(release_id, partial(self._activate, request, rollback))
 
-    def discard(self, release_id: int, staff: str, address: str = "") -> None:
-        with self._claim, self.database.unit_of_work() as session:
-            release = ReleaseRepository(session).get(release_id)
-            if release is None or release.status not in ("candidate", "failed"):
-                raise ReleaseError("only a candidate that is not live can be discarded")
-            release.status = "discarded"
-            if release.file:
-                Path(release.file).unlink(missing_ok=True)
-            audit(session, staff, "model_discarded", f"release {release.id}", "", address)
+    def claim_rollback(self, session: Session, staff: str, address: str = "") -> Job:
+        target = ReleaseRepository(session).rollback_target()
+        if target is None:
+            raise ReleaseError("there is no earlier model to roll back to")
+        return self.claim_activation(session, target.id, staff,
+                                     "roll back to the model live before", address,
+                                     rollback=True)  # fmt: skip
+
+    def discard(self, session: Session, release_id: int, staff: str, address: str = "") -> None:
+        release = self._claim(session).get(release_id)
+        if release is None or release.status not in ("candidate", "failed"):
+            raise ReleaseError("only a candidate that is not live can be discarded")
+        release.status = "discarded"
+        if release.file:
+            Path(release.file).unlink(missing_ok=True)
+        audit(session, staff, "model_discarded", f"release {release.id}", "", address)
+
+    @staticmethod
+    def _claim(session: Session) -> ReleaseRepository:
+        """The releases, held until the unit of work ends (one thing at a time)."""
+        releases = ReleaseRepository(session)
+        releases.hold()
+        if releases.busy():
+            raise Busy("a model is being trained or activated: wait until it has finished")
+        return releases
+
+    def submit(self, job: Job) -> None:
+        """Run a claimed job in the background, once its unit of work has committed."""
+        self._jobs.submit(job.run)
+
+    def start(self, claim: Callable[[Session], Job]) -> int:
+        """Claim a job in a unit of work of its own and run it (outside a console request)."""
+        with self.database.unit_of_work() as session:
+            job = claim(session)
+        self.submit(job)
+        return job.release_id
+
+    def start_activation(self, release_id: int, staff: str, reason: str,
+                         address: str = "") -> int:  # fmt: skip
+        return self.start(lambda s: self.claim_activation(s, release_id, staff, reason, address))
 
     def rollback(self, staff: str, address: str = "") -> int:
-        with self.database.unit_of_work() as session:
-            target = ReleaseRepository(session).rollback_target()
-            if target is None:
-                raise ReleaseError("there is no earlier model to roll back to")
-            target_id = target.id
-        self.start_activation(target_id, staff, "roll back to the model live before",
-                              address, rollback=True)  # fmt: skip
-        return target_id
+        return self.start(lambda s: self.claim_rollback(s, staff, address))
 
     def recover(self) -> None:
         """A job the web app was doing when it stopped will not finish: say so."""

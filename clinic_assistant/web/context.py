@@ -4,12 +4,15 @@ staff member, and the checks that keep pages to the right people."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from clinic_assistant.app import AppContext
 from clinic_assistant.db.models import as_utc
@@ -65,27 +68,53 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def signed_in(request: Request) -> StaffContext:
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """Dependency: the request's one unit of work, shared by everything the request asks for
+    (the signed-in check included). Committed when the route has returned, before the response
+    is sent (``scope="function"``), so a failed commit is an error page, never a change shown as
+    saved and then lost; rolled back if the route raises. The services the routes call check
+    before they write, so a refused change (an error shown on the page) has written nothing.
+
+    With SQLite the unit of work holds the process's database lock (db.database), so a route
+    must not wait on anything else while it runs: forms are read before it opens (FastAPI reads
+    declared form fields first; ``SubmittedForm`` for routes that read the whole form), and
+    background jobs are started after it commits (``BackgroundTasks``).
+    """
+    with web(request).database.unit_of_work() as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
+async def submitted_form(request: Request) -> FormData:
+    """Dependency: the whole submitted form, read before the unit of work opens."""
+    return await request.form()
+
+
+SubmittedForm = Annotated[FormData, Depends(submitted_form)]
+
+
+def signed_in(request: Request, session: Db) -> StaffContext:
     """Dependency: the signed-in staff member, or a redirect to the login page."""
-    state = web(request)
-    with state.database.unit_of_work() as session:
-        staff = state.accounts(session).current(request.cookies.get(SESSION_COOKIE))
+    staff = web(request).accounts(session).current(request.cookies.get(SESSION_COOKIE))
     if staff is None:
         raise NotSignedIn(request.url.path)
     return staff
 
 
-def admin(request: Request) -> StaffContext:
+Staff = Annotated[StaffContext, Depends(signed_in)]
+
+
+def admin(staff: Staff) -> StaffContext:
     """Dependency: an admin; a nurse gets 403."""
-    staff = signed_in(request)
     if not staff.is_admin:
         raise Forbidden()
     return staff
 
 
-def reviewer(request: Request) -> StaffContext:
+def reviewer(staff: Staff) -> StaffContext:
     """Dependency: someone who may read the answers and sign them off (clinician or admin)."""
-    staff = signed_in(request)
     if not staff.can_sign_off:
         raise Forbidden()
     return staff
@@ -105,8 +134,7 @@ def page(request: Request, template: str, staff: StaffContext | None, **values: 
     )
 
 
-# Route parameters: the signed-in staff member, an admin, and a form's CSRF token.
-Staff = Annotated[StaffContext, Depends(signed_in)]
+# Route parameters: an admin, a reviewer, and a form's CSRF token (Staff and Db are above).
 Admin = Annotated[StaffContext, Depends(admin)]
 Reviewer = Annotated[StaffContext, Depends(reviewer)]
 CsrfField = Annotated[str, Form(alias="csrf_token")]

@@ -15,6 +15,7 @@ from clinic_assistant.web.context import (
     SESSION_COOKIE,
     BadCsrf,
     CsrfField,
+    Db,
     Staff,
     check_csrf,
     client_address,
@@ -57,7 +58,9 @@ async def login(
     if not expected or not secrets.compare_digest(csrf_token, expected):
         raise BadCsrf()
     # Async, so that the throttle's wait holds neither a worker thread nor the database: other
-    # staff's pages go on while a guesser waits. Database work and Argon2 run in threads.
+    # staff's pages go on while a guesser waits. Database work and Argon2 run in threads. So
+    # this is the one route with units of work of its own instead of the request's (Db): one
+    # counts the attempt before the wait, one records the outcome after it.
     state, address = web(request), client_address(request)
     attempt = await run_in_threadpool(_begin, state, username, address)
     await asyncio.sleep(attempt.delay)
@@ -102,11 +105,9 @@ def _finish(state, username: str, password: str, verified: bool, address: str,
 
 
 @router.post("/logout")
-def logout(request: Request, staff: Staff, csrf_token: CsrfField = ""):
+def logout(request: Request, staff: Staff, session: Db, csrf_token: CsrfField = ""):
     check_csrf(staff, csrf_token)
-    state = web(request)
-    with state.database.unit_of_work() as session:
-        state.accounts(session).sign_out(request.cookies.get(SESSION_COOKIE))
+    web(request).accounts(session).sign_out(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -21,7 +21,15 @@ from clinic_assistant.db.repositories import FlagRepository, ReviewRepository, T
 from clinic_assistant.learning.inbox import Inbox
 from clinic_assistant.live.chats import LiveChats
 from clinic_assistant.transcripts import with_live_lines
-from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
+from clinic_assistant.web.context import (
+    CsrfField,
+    Db,
+    Staff,
+    check_csrf,
+    client_address,
+    page,
+    web,
+)
 from clinic_assistant.web.security import audit
 from clinic_common.contract import TOPICS, TRIAGE_LEVELS
 from clinic_common.conversations import is_conversation_id
@@ -64,12 +72,11 @@ def _filter(request: Request) -> ConversationFilter:
 
 
 @router.get("/conversations")
-def conversations(request: Request, staff: Staff, page_number: int = 1):
+def conversations(request: Request, staff: Staff, session: Db, page_number: int = 1):
     where = _filter(request)
-    with web(request).database.unit_of_work() as session:
-        index = ConversationIndex(session)
-        total = index.count(where)
-        rows = index.page(where, page_number)
+    index = ConversationIndex(session)
+    total = index.count(where)
+    rows = index.page(where, page_number)
     params = {k: v for k, v in request.query_params.items() if k != "page_number"}
     return page(
         request, "conversations.html", staff, rows=rows, total=total, page_number=page_number,
@@ -79,12 +86,11 @@ def conversations(request: Request, staff: Staff, page_number: int = 1):
 
 
 @router.get("/conversations.csv")
-def export(request: Request, staff: Staff) -> Response:
+def export(request: Request, staff: Staff, session: Db) -> Response:
     where = _filter(request)
-    with web(request).database.unit_of_work() as session:
-        content = ConversationIndex(session).csv(where)
-        audit(session, staff.username, "conversations_exported", "",
-              str(dict(request.query_params)), client_address(request))  # fmt: skip
+    content = ConversationIndex(session).csv(where)
+    audit(session, staff.username, "conversations_exported", "",
+          str(dict(request.query_params)), client_address(request))  # fmt: skip
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(
         content, media_type="text/csv; charset=utf-8",
@@ -93,31 +99,28 @@ def export(request: Request, staff: Staff) -> Response:
 
 
 @router.get("/conversations/{conversation_id}")
-def transcript(request: Request, conversation_id: str, staff: Staff):
+def transcript(request: Request, conversation_id: str, staff: Staff, session: Db):
     _known_shape(conversation_id)
-    state = web(request)
-    with state.database.unit_of_work() as session:
-        review = ReviewRepository(session).get(conversation_id)
-        flags = FlagRepository(session).for_conversation(conversation_id)
-        indexed = TurnRepository(session).for_conversation(conversation_id)
-        lines = LiveChats(session).lines_after(conversation_id, 0)
-        marked = Inbox(session).marked_turns(conversation_id)
-    turns = with_live_lines(state.tracker.transcript(conversation_id), lines)
+    review = ReviewRepository(session).get(conversation_id)
+    flags = FlagRepository(session).for_conversation(conversation_id)
+    indexed = TurnRepository(session).for_conversation(conversation_id)
+    lines = LiveChats(session).lines_after(conversation_id, 0)
+    marked = Inbox(session).marked_turns(conversation_id)
+    turns = with_live_lines(web(request).tracker.transcript(conversation_id), lines)
     return page(request, "transcript.html", staff, conversation_id=conversation_id,
                 turns=turns, review=review, flags=flags, indexed=indexed,
                 marked=marked)  # fmt: skip
 
 
 @router.get("/conversations/{conversation_id}/transcript.csv")
-def transcript_csv(request: Request, conversation_id: str, staff: Staff) -> Response:
+def transcript_csv(request: Request, conversation_id: str, staff: Staff,
+                   session: Db) -> Response:  # fmt: skip
     """The transcript with who said what (patient, assistant, or the nurse by name)."""
     _known_shape(conversation_id)
-    state = web(request)
-    with state.database.unit_of_work() as session:
-        lines = LiveChats(session).lines_after(conversation_id, 0)
-        audit(session, staff.username, "transcript_exported", conversation_id, "",
-              client_address(request))  # fmt: skip
-    turns = with_live_lines(state.tracker.transcript(conversation_id), lines)
+    lines = LiveChats(session).lines_after(conversation_id, 0)
+    audit(session, staff.username, "transcript_exported", conversation_id, "",
+          client_address(request))  # fmt: skip
+    turns = with_live_lines(web(request).tracker.transcript(conversation_id), lines)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["time", "who", "text", "topic", "triage level"])
@@ -136,6 +139,7 @@ def review(
     request: Request,
     conversation_id: str,
     staff: Staff,
+    session: Db,
     csrf_token: CsrfField = "",
     reviewed: Annotated[str, Form()] = "",
     tags: Annotated[str, Form()] = "",
@@ -143,16 +147,15 @@ def review(
 ):
     check_csrf(staff, csrf_token)
     _known_shape(conversation_id)
-    with web(request).database.unit_of_work() as session:
-        record = ReviewRepository(session).get_or_new(conversation_id)
-        now_reviewed = reviewed == "yes"
-        if now_reviewed and not record.reviewed:
-            record.reviewed_by, record.reviewed_at = staff.username, utcnow()
-        record.reviewed = now_reviewed
-        record.tags = sorted({t.strip().lower() for t in tags.split(",") if t.strip()})[:20]
-        record.notes = notes.strip()[:5000]
-        record.updated_at = utcnow()
-        audit(session, staff.username, "conversation_reviewed", conversation_id,
-              f"reviewed={now_reviewed} tags={','.join(record.tags)}",
-              client_address(request))  # fmt: skip
+    record = ReviewRepository(session).get_or_new(conversation_id)
+    now_reviewed = reviewed == "yes"
+    if now_reviewed and not record.reviewed:
+        record.reviewed_by, record.reviewed_at = staff.username, utcnow()
+    record.reviewed = now_reviewed
+    record.tags = sorted({t.strip().lower() for t in tags.split(",") if t.strip()})[:20]
+    record.notes = notes.strip()[:5000]
+    record.updated_at = utcnow()
+    audit(session, staff.username, "conversation_reviewed", conversation_id,
+          f"reviewed={now_reviewed} tags={','.join(record.tags)}",
+          client_address(request))  # fmt: skip
     return RedirectResponse(f"/console/conversations/{conversation_id}", status_code=303)

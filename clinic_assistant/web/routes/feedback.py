@@ -10,26 +10,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from clinic_assistant.learning.feedback import FeedbackError, FeedbackService
-from clinic_assistant.web.context import web
-from clinic_assistant.web.routes.patient import _holder
+from clinic_assistant.web.context import Db, web
+from clinic_assistant.web.routes.patient import Holder, JsonBody
 
 router = APIRouter(prefix="/patient")
 
 
 @router.post("/feedback")
-async def feedback(request: Request) -> JSONResponse:
-    sender = await _holder(request)
-    body = await request.json()
-    fields = {name: body.get(name) for name in ("message_id", "answer_id", "rating", "comment")}
-    if not all(isinstance(fields[name], str) for name in ("message_id", "answer_id", "rating")):
+def feedback(request: Request, sender: Holder, body: JsonBody, session: Db) -> JSONResponse:
+    message_id, answer_id, rating = (body.get(n) for n in ("message_id", "answer_id", "rating"))
+    if not (isinstance(message_id, str) and isinstance(answer_id, str)
+            and isinstance(rating, str)):  # fmt: skip
         return JSONResponse({"error": "Send message_id, answer_id and rating."}, status_code=400)
-    comment = fields["comment"] if isinstance(fields["comment"], str) else ""
-    state = web(request)
+    comment = body.get("comment")
     try:
-        with state.database.unit_of_work() as session:
-            FeedbackService(session, state.settings.redact).record(
-                sender, fields["message_id"], fields["answer_id"], fields["rating"], comment
-            )
+        FeedbackService(session, web(request).settings.redact).record(
+            sender, message_id, answer_id, rating, comment if isinstance(comment, str) else ""
+        )
     except FeedbackError as error:
         return JSONResponse({"error": str(error)}, status_code=400)
     return JSONResponse({"recorded": True})

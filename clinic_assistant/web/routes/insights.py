@@ -8,19 +8,18 @@ from fastapi import APIRouter, Request
 
 from clinic_assistant.conversation_index import Insights
 from clinic_assistant.learning.feedback import FeedbackFigures
-from clinic_assistant.web.context import Staff, page, web
+from clinic_assistant.web.context import Db, Staff, page
 
 router = APIRouter(prefix="/console")
 
 
 @router.get("/insights")
-def insights(request: Request, staff: Staff, days: int = 30):
+def insights(request: Request, staff: Staff, session: Db, days: int = 30):
     days = min(max(days, 1), 365)
-    with web(request).database.unit_of_work() as session:
-        figures = Insights(session).figures(days)
-        satisfaction = FeedbackFigures(session)
-        satisfaction_topics, satisfaction_answers = (
-            satisfaction.per_topic(days), satisfaction.per_answer(days))  # fmt: skip
+    figures = Insights(session).figures(days)
+    satisfaction = FeedbackFigures(session)
+    satisfaction_topics, satisfaction_answers = (
+        satisfaction.per_topic(days), satisfaction.per_answer(days))  # fmt: skip
     # Chart data travels as JSON in a non-executed script element (no inline script under CSP).
     charts = json.dumps({
         "days": figures.days, "topics": figures.top_topics, "flags": figures.flags_by_level,

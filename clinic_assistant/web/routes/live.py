@@ -15,8 +15,9 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse
 
 from clinic_assistant.db.repositories import FlagRepository, TurnRepository
@@ -24,8 +25,16 @@ from clinic_assistant.live.chats import PATIENT_KINDS, LiveChatError, LiveChats,
 from clinic_assistant.live.hours import nurses_available
 from clinic_assistant.live.summary import summarise
 from clinic_assistant.transcripts import with_live_lines
-from clinic_assistant.web.context import CsrfField, Staff, check_csrf, client_address, page, web
-from clinic_assistant.web.routes.patient import _holder, allowed_origin
+from clinic_assistant.web.context import (
+    CsrfField,
+    Db,
+    Staff,
+    check_csrf,
+    client_address,
+    page,
+    web,
+)
+from clinic_assistant.web.routes.patient import Holder, allowed_origin
 from clinic_assistant.web.security import StaffContext, audit
 from clinic_common.conversations import is_conversation_id, secret_matches
 
@@ -52,10 +61,15 @@ def _after(request: Request, after: int) -> int:
 
 
 # ---------------------------------------------------------------------- delivering lines
+def _lines_after(session: Session, conversation_id: str, after: int, kinds) -> list[dict]:
+    return [as_event(line) for line in LiveChats(session).lines_after(
+        conversation_id, after, kinds)]  # fmt: skip
+
+
 def _read_lines(request: Request, conversation_id: str, after: int, kinds) -> list[dict]:
+    """For a stream, which outlives its request: a short unit of work of its own per read."""
     with web(request).database.unit_of_work() as session:
-        return [as_event(line) for line in LiveChats(session).lines_after(
-            conversation_id, after, kinds)]  # fmt: skip
+        return _lines_after(session, conversation_id, after, kinds)
 
 
 async def _lines(request: Request, conversation_id: str, after: int, kinds) -> AsyncIterator:
@@ -80,23 +94,24 @@ def _stream(request: Request, conversation_id: str, after: int, kinds) -> EventS
     )  # fmt: skip
 
 
-def _published(request: Request, conversation_id: str) -> None:
-    web(request).live.publish(conversation_id)
+def _publish_when_committed(request: Request, background: BackgroundTasks,
+                            conversation_id: str) -> None:  # fmt: skip
+    """Wake the conversation's streams once the line is committed (after the response: the
+    request's unit of work commits before it is sent)."""
+    background.add_task(web(request).live.publish, conversation_id)
 
 
 # ---------------------------------------------------------------------- the console
 @router.get("/console/live")
-def live_home(request: Request, staff: Staff, error: str = ""):
-    with web(request).database.unit_of_work() as session:
-        waiting = LiveChats(session).waiting()
+def live_home(request: Request, staff: Staff, session: Db, error: str = ""):
+    waiting = LiveChats(session).waiting()
     return page(request, "live.html", staff, waiting=waiting, error=ERRORS.get(error, ""),
                 available=nurses_available(web(request).settings.clinic))  # fmt: skip
 
 
 @router.get("/console/live/waiting.json")
-def waiting_json(request: Request, staff: Staff) -> JSONResponse:
-    with web(request).database.unit_of_work() as session:
-        waiting = LiveChats(session).waiting()
+def waiting_json(staff: Staff, session: Db) -> JSONResponse:
+    waiting = LiveChats(session).waiting()
     return JSONResponse({"waiting": [
         {"conversation_id": w.conversation_id, "flag_id": w.flag_id, "reference": w.reference,
          "level": w.level, "reason": w.reason, "since": w.since.isoformat(), "nurse": w.nurse}
@@ -105,35 +120,34 @@ def waiting_json(request: Request, staff: Staff) -> JSONResponse:
 
 
 @router.post("/console/live/{conversation_id}/join")
-def join(request: Request, conversation_id: str, staff: Staff, csrf_token: CsrfField = ""):
+def join(request: Request, conversation_id: str, staff: Staff, session: Db,
+         background: BackgroundTasks, csrf_token: CsrfField = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
     _conversation(conversation_id)
     try:
-        with web(request).database.unit_of_work() as session:
-            LiveChats(session).join(conversation_id, staff.username, staff.display_name)
-            audit(session, staff.username, "live_chat_joined", conversation_id, "",
-                  client_address(request))  # fmt: skip
+        LiveChats(session).join(conversation_id, staff.username, staff.display_name)
     except LiveChatError as error:
         return RedirectResponse(f"/console/live?error={error.code}", status_code=303)
-    _published(request, conversation_id)
+    audit(session, staff.username, "live_chat_joined", conversation_id, "",
+          client_address(request))  # fmt: skip
+    _publish_when_committed(request, background, conversation_id)
     return RedirectResponse(f"/console/live/{conversation_id}", status_code=303)
 
 
 @router.get("/console/live/{conversation_id}")
-def chat_page(request: Request, conversation_id: str, staff: Staff, error: str = ""):
+def chat_page(request: Request, conversation_id: str, staff: Staff, session: Db,
+              error: str = ""):  # fmt: skip
     _conversation(conversation_id)
-    state = web(request)
-    with state.database.unit_of_work() as session:
-        chats = LiveChats(session)
-        chat = chats.active(conversation_id)
-        lines = chats.lines_after(conversation_id, 0)
-        summary = summarise(
-            TurnRepository(session).for_conversation(conversation_id),
-            FlagRepository(session).for_conversation(conversation_id),
-        )
+    chats = LiveChats(session)
+    chat = chats.active(conversation_id)
+    lines = chats.lines_after(conversation_id, 0)
+    summary = summarise(
+        TurnRepository(session).for_conversation(conversation_id),
+        FlagRepository(session).for_conversation(conversation_id),
+    )
     # The conversation so far: the tracker store's transcript with the nurses' lines in it.
     before = [line for line in lines if line.kind in PATIENT_KINDS]
-    turns = with_live_lines(state.tracker.transcript(conversation_id), before)
+    turns = with_live_lines(web(request).tracker.transcript(conversation_id), before)
     last_id = lines[-1].id if lines else 0
     mine = chat is not None and chat.nurse_username == staff.username
     return page(request, "live_chat.html", staff, conversation_id=conversation_id, chat=chat,
@@ -146,6 +160,8 @@ def nurse_message(
     request: Request,
     conversation_id: str,
     staff: Staff,
+    session: Db,
+    background: BackgroundTasks,
     text: Annotated[str, Form()] = "",
     csrf_token: CsrfField = "",
 ):
@@ -153,46 +169,46 @@ def nurse_message(
     _conversation(conversation_id)
     wants_json = "application/json" in request.headers.get("accept", "")
     try:
-        with web(request).database.unit_of_work() as session:
-            line = LiveChats(session).say(conversation_id, staff.username, staff.display_name,
-                                          text)  # fmt: skip
-            sent = as_event(line)
+        line = LiveChats(session).say(conversation_id, staff.username, staff.display_name, text)
     except LiveChatError as error:
         if wants_json:
             return JSONResponse({"error": str(error), "code": error.code}, status_code=409)
         return RedirectResponse(f"/console/live/{conversation_id}?error={error.code}", 303)
-    _published(request, conversation_id)
+    sent = as_event(line)
+    _publish_when_committed(request, background, conversation_id)
     if wants_json:
         return JSONResponse(sent)
     return RedirectResponse(f"/console/live/{conversation_id}", status_code=303)
 
 
-def _end(request: Request, conversation_id: str, staff: StaffContext, how: str):
+def _end(request: Request, session: Session, background: BackgroundTasks, conversation_id: str,
+         staff: StaffContext, how: str):  # fmt: skip
     _conversation(conversation_id)
     clinic = web(request).settings.clinic
     try:
-        with web(request).database.unit_of_work() as session:
-            chat = LiveChats(session).end(
-                conversation_id, staff.username, how, clinic.team_phone, clinic.emergency_number
-            )
-            audit(session, staff.username, f"live_chat_{chat.status}", conversation_id, "",
-                  client_address(request))  # fmt: skip
+        chat = LiveChats(session).end(
+            conversation_id, staff.username, how, clinic.team_phone, clinic.emergency_number
+        )
     except LiveChatError as error:
         return RedirectResponse(f"/console/live/{conversation_id}?error={error.code}", 303)
-    _published(request, conversation_id)
+    audit(session, staff.username, f"live_chat_{chat.status}", conversation_id, "",
+          client_address(request))  # fmt: skip
+    _publish_when_committed(request, background, conversation_id)
     return RedirectResponse("/console/live", status_code=303)
 
 
 @router.post("/console/live/{conversation_id}/hand-back")
-def hand_back(request: Request, conversation_id: str, staff: Staff, csrf_token: CsrfField = ""):
+def hand_back(request: Request, conversation_id: str, staff: Staff, session: Db,
+              background: BackgroundTasks, csrf_token: CsrfField = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
-    return _end(request, conversation_id, staff, "hand_back")
+    return _end(request, session, background, conversation_id, staff, "hand_back")
 
 
 @router.post("/console/live/{conversation_id}/close")
-def close(request: Request, conversation_id: str, staff: Staff, csrf_token: CsrfField = ""):
+def close(request: Request, conversation_id: str, staff: Staff, session: Db,
+          background: BackgroundTasks, csrf_token: CsrfField = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
-    return _end(request, conversation_id, staff, "close")
+    return _end(request, session, background, conversation_id, staff, "close")
 
 
 @router.get("/console/live/{conversation_id}/stream")
@@ -201,8 +217,8 @@ def nurse_stream(request: Request, conversation_id: str, staff: Staff, after: in
 
 
 @router.get("/console/live/{conversation_id}/lines")
-def nurse_lines(request: Request, conversation_id: str, staff: Staff, after: int = 0):
-    return JSONResponse(_read_lines(request, _conversation(conversation_id), after, None))
+def nurse_lines(conversation_id: str, staff: Staff, session: Db, after: int = 0):
+    return JSONResponse(_lines_after(session, _conversation(conversation_id), after, None))
 
 
 # ---------------------------------------------------------------------- the widget
@@ -218,23 +234,16 @@ def _secret_holder(request: Request, sender: str, secret: str) -> str:
 
 
 @router.post("/patient/live/status")
-async def patient_status(request: Request) -> JSONResponse:
+def patient_status(request: Request, sender: Holder, session: Db) -> JSONResponse:
     """Is a nurse in the chat, or can one come now (the team's hours), and from which line on."""
-    sender = await _holder(request)
-    state = web(request)
-
-    def read() -> dict:
-        with state.database.unit_of_work() as session:
-            chats = LiveChats(session)
-            chat = chats.active(sender)
-            lines = chats.lines_after(sender, 0, PATIENT_KINDS)
-            return {"nurse": chat.nurse_first_name if chat else "",
-                    "active": chat is not None,
-                    "last_id": lines[-1].id if lines else 0}  # fmt: skip
-
-    status = await asyncio.to_thread(read)
-    clinic = state.settings.clinic
-    return JSONResponse({**status, "in_hours": nurses_available(clinic),
+    chats = LiveChats(session)
+    chat = chats.active(sender)
+    lines = chats.lines_after(sender, 0, PATIENT_KINDS)
+    clinic = web(request).settings.clinic
+    return JSONResponse({"nurse": chat.nurse_first_name if chat else "",
+                         "active": chat is not None,
+                         "last_id": lines[-1].id if lines else 0,
+                         "in_hours": nurses_available(clinic),
                          "team_hours": clinic.team_hours,
                          "team_phone": clinic.team_phone})  # fmt: skip
 
@@ -245,7 +254,8 @@ def patient_stream(request: Request, sender: str = "", secret: str = "", after: 
 
 
 @router.get("/patient/live/lines")
-def patient_lines(request: Request, sender: str = "", secret: str = "", after: int = 0):
+def patient_lines(request: Request, session: Db, sender: str = "", secret: str = "",
+                  after: int = 0):  # fmt: skip
     """The polling fallback: the lines after ``after`` (at most 500)."""
     sender = _secret_holder(request, sender, secret)
-    return JSONResponse(_read_lines(request, sender, after, PATIENT_KINDS))
+    return JSONResponse(_lines_after(session, sender, after, PATIENT_KINDS))

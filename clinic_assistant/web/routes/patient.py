@@ -13,16 +13,16 @@ refused, and only JSON is read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from clinic_assistant.db.models import Flag, FlagEvent
 from clinic_assistant.db.repositories import RetentionRepository
 from clinic_assistant.live.chats import LiveChats
 from clinic_assistant.transcripts import TrackerRetention, TranscriptTurn, with_live_lines
-from clinic_assistant.web.context import client_address, web
+from clinic_assistant.web.context import Db, client_address, web
 from clinic_assistant.web.security import audit
 from clinic_common.conversations import is_conversation_id, secret_matches
 
@@ -56,6 +56,20 @@ async def _holder(request: Request) -> str:
     return sender
 
 
+# Route parameter: the conversation of the request, proven by its secret. Declared before the
+# unit of work (Db), so the body is read before the database is held.
+Holder = Annotated[str, Depends(_holder)]
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object (Starlette keeps the body once ``_holder`` has read it)."""
+    body = await request.json()
+    return body if isinstance(body, dict) else {}
+
+
+JsonBody = Annotated[dict[str, Any], Depends(_json_body)]
+
+
 def retention_notice(days: int) -> str:
     kept = f"for {days} days after your last message" if days else "by the clinic"
     return (f"This conversation is kept {kept}, without your email, phone number or date of "
@@ -77,39 +91,33 @@ def as_text(conversation_id: str, turns: list[TranscriptTurn]) -> str:
 
 
 @router.post("/conversation/download")
-async def download(request: Request) -> PlainTextResponse:
-    sender = await _holder(request)
-    state = web(request)
-    with state.database.unit_of_work() as session:
-        # The nurse's lines of a live chat are part of the conversation too.
-        turns = with_live_lines(
-            state.tracker.transcript(sender), LiveChats(session).lines_after(sender, 0)
-        )
-        audit(session, ACTOR, "patient_downloaded", sender, f"{len(turns)} messages",
-              client_address(request))  # fmt: skip
+def download(request: Request, sender: Holder, session: Db) -> PlainTextResponse:
+    # The nurse's lines of a live chat are part of the conversation too.
+    turns = with_live_lines(
+        web(request).tracker.transcript(sender), LiveChats(session).lines_after(sender, 0)
+    )
+    audit(session, ACTOR, "patient_downloaded", sender, f"{len(turns)} messages",
+          client_address(request))  # fmt: skip
     return PlainTextResponse(as_text(sender, turns), headers={
         "Content-Disposition": 'attachment; filename="conversation.txt"',
         "Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.post("/conversation/forget")
-async def forget(request: Request) -> JSONResponse:
-    sender = await _holder(request)
-    state = web(request)
-    tracker = TrackerRetention(state.settings.tracker_reader_url)
+def forget(request: Request, sender: Holder, session: Db) -> JSONResponse:
+    tracker = TrackerRetention(web(request).settings.tracker_reader_url)
     try:
         events = tracker.delete([sender])
     finally:
         tracker.dispose()
-    with state.database.unit_of_work() as session:
-        deleted = RetentionRepository(session).delete([sender])
-        deleted["live chat lines"] = LiveChats(session).forget([sender])
-        kept = _keep_only_what_nurses_need(session, sender)
-        detail = (f"{events} transcript events, {deleted['turns']} turns, "
-                  f"{deleted['reviews']} reviews, {deleted['flags']} resolved flags, "
-                  f"{deleted['live chat lines']} live chat lines deleted; "
-                  f"{kept} unresolved flags kept")  # fmt: skip
-        audit(session, ACTOR, "patient_forgot", sender, detail, client_address(request))
+    deleted = RetentionRepository(session).delete([sender])
+    deleted["live chat lines"] = LiveChats(session).forget([sender])
+    kept = _keep_only_what_nurses_need(session, sender)
+    detail = (f"{events} transcript events, {deleted['turns']} turns, "
+              f"{deleted['reviews']} reviews, {deleted['flags']} resolved flags, "
+              f"{deleted['live chat lines']} live chat lines deleted; "
+              f"{kept} unresolved flags kept")  # fmt: skip
+    audit(session, ACTOR, "patient_forgot", sender, detail, client_address(request))
     return JSONResponse({"deleted": True})
 
 

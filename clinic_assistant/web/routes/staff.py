@@ -9,7 +9,15 @@ from fastapi.responses import RedirectResponse
 
 from clinic_assistant.db.models import STAFF_ROLES
 from clinic_assistant.db.repositories import AuditRepository, StaffRepository
-from clinic_assistant.web.context import Admin, CsrfField, check_csrf, client_address, page, web
+from clinic_assistant.web.context import (
+    Admin,
+    CsrfField,
+    Db,
+    check_csrf,
+    client_address,
+    page,
+    web,
+)
 from clinic_assistant.web.security import AccountError, audit
 
 router = APIRouter(prefix="/console")
@@ -17,75 +25,67 @@ Field = Annotated[str, Form()]
 AUDIT_PAGE = 50
 
 
-def _staff_page(request: Request, staff, error: str = "", form: dict | None = None):
-    with web(request).database.unit_of_work() as session:
-        members = StaffRepository(session).all()
-        response = page(request, "staff.html", staff, members=members, roles=STAFF_ROLES,
-                        error=error, form=form or {})  # fmt: skip
+def _staff_page(request: Request, session: Db, staff, error: str = "",
+                form: dict | None = None):  # fmt: skip
+    members = StaffRepository(session).all()
+    response = page(request, "staff.html", staff, members=members, roles=STAFF_ROLES,
+                    error=error, form=form or {})  # fmt: skip
     if error:
         response.status_code = 400
     return response
 
 
 @router.get("/staff")
-def staff_list(request: Request, staff: Admin):
-    return _staff_page(request, staff)
+def staff_list(request: Request, staff: Admin, session: Db):
+    return _staff_page(request, session, staff)
 
 
 @router.post("/staff")
-def create(request: Request, staff: Admin, username: Field = "", display_name: Field = "",
-           role: Field = "nurse", password: Field = "", csrf_token: CsrfField = ""):  # fmt: skip
+def create(request: Request, staff: Admin, session: Db, username: Field = "",
+           display_name: Field = "", role: Field = "nurse", password: Field = "",
+           csrf_token: CsrfField = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
-    state = web(request)
     try:
-        with state.database.unit_of_work() as session:
-            member = state.accounts(session).create(username, display_name, role, password)
-            audit(session, staff.username, "staff_created", member.username, f"role {role}",
-                  client_address(request))  # fmt: skip
+        member = web(request).accounts(session).create(username, display_name, role, password)
     except AccountError as error:
-        return _staff_page(
-            request,
-            staff,
-            str(error),
-            {"username": username, "display_name": display_name, "role": role},
-        )
+        typed = {"username": username, "display_name": display_name, "role": role}
+        return _staff_page(request, session, staff, str(error), typed)
+    audit(session, staff.username, "staff_created", member.username, f"role {role}",
+          client_address(request))  # fmt: skip
     return RedirectResponse("/console/staff", status_code=303)
 
 
 @router.post("/staff/{staff_id}")
-def change(request: Request, staff_id: int, staff: Admin, action: Field = "", role: Field = "",
-           password: Field = "", csrf_token: CsrfField = ""):  # fmt: skip
+def change(request: Request, staff_id: int, staff: Admin, session: Db, action: Field = "",
+           role: Field = "", password: Field = "", csrf_token: CsrfField = ""):  # fmt: skip
     check_csrf(staff, csrf_token)
-    state = web(request)
+    accounts = web(request).accounts(session)
+    member = StaffRepository(session).get(staff_id)
+    if member is None:
+        raise HTTPException(404, "No such account")
     try:
-        with state.database.unit_of_work() as session:
-            accounts = state.accounts(session)
-            member = StaffRepository(session).get(staff_id)
-            if member is None:
-                raise HTTPException(404, "No such account")
-            if action == "role":
-                accounts.set_role(member, role)
-                detail = f"role {role}"
-            elif action in ("disable", "enable"):
-                accounts.set_active(member, action == "enable")
-                detail = action
-            elif action == "password":
-                accounts.set_password(member, password)
-                detail = "password set"
-            else:
-                raise AccountError("Unknown change.")
-            audit(session, staff.username, "staff_changed", member.username, detail,
-                  client_address(request))  # fmt: skip
+        if action == "role":
+            accounts.set_role(member, role)
+            detail = f"role {role}"
+        elif action in ("disable", "enable"):
+            accounts.set_active(member, action == "enable")
+            detail = action
+        elif action == "password":
+            accounts.set_password(member, password)
+            detail = "password set"
+        else:
+            raise AccountError("Unknown change.")
     except AccountError as error:
-        return _staff_page(request, staff, str(error))
+        return _staff_page(request, session, staff, str(error))
+    audit(session, staff.username, "staff_changed", member.username, detail,
+          client_address(request))  # fmt: skip
     return RedirectResponse("/console/staff", status_code=303)
 
 
 @router.get("/audit")
-def audit_log(request: Request, staff: Admin, page_number: int = 1):
-    with web(request).database.unit_of_work() as session:
-        repository = AuditRepository(session)
-        events = repository.recent(AUDIT_PAGE, (max(page_number, 1) - 1) * AUDIT_PAGE)
-        pages = max(1, -(-repository.count() // AUDIT_PAGE))
-        return page(request, "audit.html", staff, events=events, page_number=page_number,
-                    pages=pages)  # fmt: skip
+def audit_log(request: Request, staff: Admin, session: Db, page_number: int = 1):
+    repository = AuditRepository(session)
+    events = repository.recent(AUDIT_PAGE, (max(page_number, 1) - 1) * AUDIT_PAGE)
+    pages = max(1, -(-repository.count() // AUDIT_PAGE))
+    return page(request, "audit.html", staff, events=events, page_number=page_number,
+                pages=pages)  # fmt: skip
