@@ -160,14 +160,16 @@ def _models_action(
     session: Session,
     background: BackgroundTasks,
     staff: StaffContext,
-    claim: Callable[[LearningWorker], Job | None],
+    csrf_token: str,
+    claim: Callable[[LearningWorker, str], Job | None],
 ):
     """Run one of the models page's actions in the request's unit of work: back to the page
     (its job, if any, starts once that has committed), or the page with the reason the action
-    was refused."""
+    was refused. ``claim(worker, address)`` does the action."""
+    check_csrf(staff, csrf_token)
     worker = web(request).learning
     try:
-        job = claim(worker)
+        job = claim(worker, client_address(request))
     except ReleaseError as error:
         return _models_page(request, session, staff, str(error))
     if job is not None:
@@ -178,35 +180,28 @@ def _models_action(
 @router.post("/models/train")
 def train(request: Request, staff: Admin, session: Db, background: BackgroundTasks,
           csrf_token: CsrfField = ""):  # fmt: skip
-    check_csrf(staff, csrf_token)
-    address = client_address(request)
-    return _models_action(request, session, background, staff,
-                          lambda w: w.claim_training(session, staff.username, address))  # fmt: skip
+    return _models_action(request, session, background, staff, csrf_token, lambda w, address:
+                          w.claim_training(session, staff.username, address))  # fmt: skip
 
 
 @router.post("/models/{release_id}/activate")
 def activate(request: Request, release_id: int, staff: Admin, session: Db,
              background: BackgroundTasks, csrf_token: CsrfField = "",
              reason: Field = ""):  # fmt: skip
-    check_csrf(staff, csrf_token)
-    address = client_address(request)
-    return _models_action(request, session, background, staff, lambda w: w.claim_activation(
-        session, release_id, staff.username, reason, address))  # fmt: skip
+    return _models_action(request, session, background, staff, csrf_token, lambda w, address:
+                          w.claim_activation(session, release_id, staff.username, reason,
+                                             address))  # fmt: skip
 
 
 @router.post("/models/{release_id}/discard")
 def discard(request: Request, release_id: int, staff: Admin, session: Db,
             background: BackgroundTasks, csrf_token: CsrfField = ""):  # fmt: skip
-    check_csrf(staff, csrf_token)
-    address = client_address(request)
-    return _models_action(request, session, background, staff, lambda w: w.discard(
-        session, release_id, staff.username, address))  # fmt: skip
+    return _models_action(request, session, background, staff, csrf_token, lambda w, address:
+                          w.discard(session, release_id, staff.username, address))  # fmt: skip
 
 
 @router.post("/models/rollback")
 def rollback(request: Request, staff: Admin, session: Db, background: BackgroundTasks,
              csrf_token: CsrfField = ""):  # fmt: skip
-    check_csrf(staff, csrf_token)
-    address = client_address(request)
-    return _models_action(request, session, background, staff,
-                          lambda w: w.claim_rollback(session, staff.username, address))  # fmt: skip
+    return _models_action(request, session, background, staff, csrf_token, lambda w, address:
+                          w.claim_rollback(session, staff.username, address))  # fmt: skip
