@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import unittest
+import warnings
 from typing import Any
 from unittest import mock
 
@@ -15,6 +16,7 @@ from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.core.utils import AvailableEndpoints
+from rasa.server import ErrorResponse
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 from sanic.exceptions import SanicException
@@ -113,3 +115,15 @@ class InstalledActivationTest(unittest.TestCase):
         self.assertTrue(rasa.server._clinic_loads_off_the_loop)
         self.assertEqual(rasa.server._load_agent.__qualname__,
                          "loading_off_the_event_loop.<locals>.load_in_thread")  # fmt: skip
+
+    def test_a_missing_model_file_is_refused_with_rasas_own_error(self) -> None:
+        patches.install()
+        with (
+            mock.patch.object(speedups, "freeze_loaded_objects"),
+            self.assertRaises(ErrorResponse) as refused,
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore")  # Rasa's "no valid configuration" warning
+            asyncio.run(rasa.server._load_agent(model_path="models/no-such-model.tar.gz"))
+        self.assertEqual(refused.exception.status, 400)
+        self.assertIn("could not be loaded", refused.exception.error_info["message"])
