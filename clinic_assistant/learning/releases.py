@@ -200,9 +200,9 @@ class RasaServers:
         """Load the model on every server, one after the other; on any failure, raise naming
         each server that failed.
 
-        One at a time: Rasa loads a model on its event loop, so a loading server holds its
-        messages for the seconds it takes (they are answered after, not lost), and the other
-        servers answer at full speed meanwhile.
+        One at a time: a loading server goes on answering with its old model (the load runs
+        in a thread: clinic_nlu.server.activation), but loading takes its CPU for 10-20 s, so
+        the other servers answer at full speed meanwhile.
         """
         if not self.token:
             raise ReleaseError("RASA_API_TOKEN is not set: the web app cannot reach Rasa's API")

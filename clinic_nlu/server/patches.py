@@ -1,13 +1,15 @@
 """The changes this project makes to Rasa's own functions, checked before they are made.
 
-Two modules replace functions inside Rasa 3.6 (``speedups``: the action-response validator,
+Three modules replace functions inside Rasa 3.6 (``speedups``: the action-response validator,
 the event-type lookup, parsing off the event loop; ``safe_parse``: normalised text and a parse
-even when the NLU fails), and three lean on its internals (``delivery``: the agent's lock and
+even when the NLU fails; ``activation``: ``PUT /model`` loading the model off the event loop),
+and three lean on its internals (``delivery``: the agent's lock and
 tracker stores and ``MessageProcessor.handle_message``; ``tracker_store``: ``SQLTrackerStore``'s
 private query helpers). They were written against Rasa ``WRITTEN_FOR``. ``install`` is called
 once at the server's start-up (``clinic_nlu.server.serve``): it first checks that the installed
 Rasa is that version and that every function touched still takes the parameters it was written
-for, and refuses to start otherwise, so a Rasa upgrade fails loudly at start-up instead of
+for (and, where a change relies on how Rasa calls a function, that the caller still makes that
+call), and refuses to start otherwise, so a Rasa upgrade fails loudly at start-up instead of
 quietly mid-conversation.
 """
 
@@ -29,6 +31,8 @@ class Touched:
     qualname: str
     parameters: tuple[str, ...]
     why: str
+    # Code the function's source must contain: the call a replacement elsewhere relies on.
+    calls: str = ""
 
     def find(self) -> Callable:
         owner: object = importlib.import_module(self.module)
@@ -49,7 +53,7 @@ TOUCHED = (
             "speedups and safe_parse: parsing in a thread, normalised, never dropped"),
     Touched("rasa.core.processor", "MessageProcessor._parse_message_with_graph",
             ("self", "message", "tracker", "only_output_properties"),
-            "speedups: what parse_message runs in its thread"),
+            "speedups: what parse_message runs in its thread; activation: the warm-up"),
     Touched("rasa.core.processor", "MessageProcessor._update_full_retrieval_intent",
             ("self", "parse_data"), "speedups: called as parse_message calls it"),
     Touched("rasa.core.processor", "MessageProcessor._check_for_unseen_features",
@@ -69,6 +73,16 @@ TOUCHED = (
             ("self", "session", "tracker"), "tracker_store: the events a save adds"),
     Touched("rasa.core.tracker_store", "SQLTrackerStore.save",
             ("self", "tracker"), "tracker_store: saving with redaction"),
+    Touched("rasa.server", "_load_agent",
+            ("model_path", "model_server", "remote_storage", "endpoints"),
+            "activation: PUT /model loads the model in a thread"),
+    Touched("rasa.server", "create_app",
+            ("agent", "cors_origins", "auth_token", "response_timeout", "jwt_secret",
+             "jwt_private_key", "jwt_method", "endpoints"),
+            "activation: the PUT /model handler awaits _load_agent, then swaps the agent",
+            calls="new_agent = await _load_agent("),
+    Touched("rasa.core.agent", "Agent.load_model", ("self", "model_path", "fingerprint"),
+            "activation: the blocking load, run in the loader thread"),
 )  # fmt: skip
 
 
@@ -92,7 +106,16 @@ def problems(version: str, touched: tuple[Touched, ...] = TOUCHED) -> list[str]:
                 f"{item.module}.{item.qualname} takes {parameters}, not {item.parameters} "
                 f"({item.why})"
             )
+        elif item.calls and item.calls not in _source(item):
+            found.append(f"{item.module}.{item.qualname} no longer has `{item.calls}` ({item.why})")
     return found
+
+
+def _source(item: Touched) -> str:
+    try:
+        return inspect.getsource(item.find())
+    except (OSError, TypeError):  # no source installed: the call cannot be confirmed
+        return ""
 
 
 def check() -> None:
@@ -108,8 +131,9 @@ def check() -> None:
 
 def install() -> None:
     """Check, then make the changes (idempotent)."""
-    from clinic_nlu.server import safe_parse, speedups
+    from clinic_nlu.server import activation, safe_parse, speedups
 
     check()
     speedups.install()  # parsing in a thread first: safe_parse wraps it
     safe_parse.install()
+    activation.install()

@@ -1,7 +1,9 @@
 """Activating a model in the production topology while patients are talking: Rasa's HTTP API
 (PUT /model, with the token) loads it on both Rasa servers, one after the other, with no
-restart; every message sent meanwhile is answered and stored once. Rolling back does the same
-with the model that was live before."""
+restart; every message sent meanwhile is answered and stored once, and soon: a server loading a
+model goes on answering with the old one (clinic_nlu.server.activation), so no patient waits
+anywhere near the widget's timeout. Rolling back does the same with the model that was live
+before."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ pytestmark = pytest.mark.production
 
 QUESTIONS = ["what is a TAP flap?", "how long is recovery?", "what are the risks?",
              "when can I have fat grafting?", "does radiotherapy change the timing?"]  # fmt: skip
+# The widget gives up on a reply after this long and shows "try again" (widget.js timeoutMs).
+WIDGET_TIMEOUT_SECONDS = 20
+# Half of it: a loading server that held its messages made patients wait 13-21 s here; one
+# answering meanwhile, 2-3 s at worst on this 2-core machine shared with other work.
+SLOWEST_ALLOWED_SECONDS = WIDGET_TIMEOUT_SECONDS / 2
 
 
 class TalkingPatients:
@@ -124,10 +131,12 @@ def test_activating_and_rolling_back_on_both_rasa_servers_while_patients_talk_lo
     assert loaded_models(production) == [Path(live.file).name] * 2
     assert settings.live_model.read_bytes() == Path(live.file).read_bytes()
 
-    slowest = max(seconds for _, seconds, _ in talking.replies)
+    seconds = sorted(s for _, s, _ in talking.replies)
+    slowest, p95 = seconds[-1], seconds[int(0.95 * (len(seconds) - 1))]
     print(f"{len(talking.replies)} messages during activation and roll-back; "
-          f"slowest reply {slowest:.1f} s")  # fmt: skip
+          f"slowest reply {slowest:.1f} s, p95 {p95:.1f} s")  # fmt: skip
     assert len(talking.replies) >= 16
+    assert slowest < SLOWEST_ALLOWED_SECONDS
     assert [r for _, _, r in talking.replies if not r.answered] == []
     for patient in talking.patients:
         stored = [e["text"] for e in production.tracker_events(patient.sender)

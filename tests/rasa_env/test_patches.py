@@ -43,6 +43,13 @@ class VersionCheckTest(unittest.TestCase):
         (problem,) = patches.problems(patches.WRITTEN_FOR, (gone,))
         self.assertIn("no longer exists", problem)
 
+    def test_a_caller_that_no_longer_makes_the_call_relied_on_is_named(self) -> None:
+        changed = Touched("rasa.server", "_load_agent",
+                          ("model_path", "model_server", "remote_storage", "endpoints"),
+                          "the caller changed", calls="await load_differently(")  # fmt: skip
+        (problem,) = patches.problems(patches.WRITTEN_FOR, (changed,))
+        self.assertIn("no longer has `await load_differently(`", problem)
+
 
 class InstalledPatchesTest(unittest.TestCase):
     @classmethod
