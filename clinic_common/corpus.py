@@ -13,6 +13,17 @@ import zlib
 from pathlib import Path
 
 PROVENANCE = Path("data/nlu_provenance.csv")
+# The intent metadata of the examples staff labelled in the console's inbox (data/nlu/reviewed.yml,
+# written by clinic_assistant.learning.reviewed). The triage classifier does not take them as
+# examples of level none (clinic_nlu.components.triage_classifier): a labeller choosing a
+# question intent for a message that also describes a sign must not teach triage to miss it.
+REVIEWED_METADATA = {"origin": "staff_review"}
+
+
+def is_reviewed(intent_metadata: object) -> bool:
+    """Whether an example's intent metadata marks it as labelled by staff in the inbox."""
+    origin = REVIEWED_METADATA["origin"]
+    return isinstance(intent_metadata, dict) and intent_metadata.get("origin") == origin
 
 
 def page_key(url: str) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from clinic_assistant.db.models import InboxItem
 from clinic_assistant.learning.inbox import Inbox
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity
+from clinic_common.corpus import REVIEWED_METADATA
 
 HEADER = """\
 # Patient messages reviewed in the staff console: each labelled by a nurse or an admin from
@@ -128,6 +129,7 @@ class ReviewedFile:
             lines.append(f"# inbox {item.id} · {origin} · conversation {item.conversation_id}"
                          f" · labelled by {item.labelled_by} on {when}")  # fmt: skip
             lines.append(f"- intent: {item.label}")
+            lines.append(f"  metadata: {json.dumps(REVIEWED_METADATA)}")
             lines.append("  examples: |")
             lines.append(f"    - {example_text(item.text)}")
         return "\n".join(lines) + "\n"

@@ -29,11 +29,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinic_common.contract import TRIAGE_LEVELS
+from clinic_common.corpus import is_reviewed
 from clinic_common.text import without_emoji
 from clinic_nlu.components.minilm import SentenceEncoder
 
@@ -154,11 +155,15 @@ class TriageClassifier(GraphComponent):
         return self._resource
 
     def _none_examples(self, training_data: TrainingData) -> list[tuple[str, str, str]]:
-        """Questions and conversation, as level none: every n-th example of each intent."""
+        """Questions and conversation, as level none: every n-th example of each intent.
+
+        Not the messages staff labelled in the console's inbox: they were labelled for their
+        question, and one may describe a sign as well."""
         by_intent: dict[str, list[str]] = {}
         for example in training_data.intent_examples:
             text, intent = example.get(TEXT) or "", example.get(INTENT)
-            if intent not in NOT_NONE and not text.startswith("/"):
+            reviewed = is_reviewed((example.get(METADATA) or {}).get(METADATA_INTENT))
+            if intent not in NOT_NONE and not text.startswith("/") and not reviewed:
                 by_intent.setdefault(intent, []).append(text)
         rows = []
         for intent, texts in sorted(by_intent.items()):

@@ -12,6 +12,7 @@ from clinic_assistant.db.models import AnswerFeedback, InboxItem, TurnRecord
 from clinic_assistant.learning.feedback import FeedbackError, FeedbackFigures, FeedbackService
 from clinic_assistant.learning.inbox import Inbox, InboxError
 from clinic_assistant.learning.reviewed import ReviewedFile
+from clinic_common.corpus import is_reviewed
 from clinic_common.redaction import KINDS
 
 INTENTS = ("ask_flap", "ask_risks", "out_of_scope")
@@ -131,6 +132,8 @@ def test_the_reviewed_file_is_written_in_a_fixed_order_with_each_example_s_origi
         ("ask_risks", "- what can go wrong with the fat injections"),
     ]
     assert "# inbox 1 · nurse_marked · conversation web-1 · labelled by nora on" in first
+    # Marked as staff-labelled, so that the triage classifier does not learn them as level none.
+    assert all(is_reviewed(block["metadata"]) for block in blocks)
 
 
 def test_a_message_near_one_the_assistant_is_measured_on_is_held_back_and_says_why(

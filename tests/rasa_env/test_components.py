@@ -6,10 +6,11 @@ import unittest
 
 import numpy as np
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from clinic_nlu.components.intent_classifier import SentenceLogisticClassifier
 from clinic_nlu.components.novelty import UnknownWordsClassifier
-from clinic_nlu.components.triage_classifier import cumulative_level
+from clinic_nlu.components.triage_classifier import TriageClassifier, cumulative_level
 from tests.rasa_env.support import ComponentTestCase, message, training_data
 
 FLAP, IMPLANT = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
@@ -72,3 +73,25 @@ class TriageLevelTest(unittest.TestCase):
         thresholds = {"emergency": 0.3, "contact_team_today": 0.2, "routine_followup": 0.4}
         self.assertEqual(cumulative_level(probabilities, thresholds), "contact_team_today")
         self.assertEqual(cumulative_level(np.array([0.9, 0.05, 0.03, 0.02]), thresholds), "none")
+
+
+# The shape clinic_assistant.learning.reviewed writes (tests/learning checks the product's side).
+TRAINING_WITH_REVIEWED = """
+version: "3.1"
+nlu:
+- intent: ask_recovery
+  examples: |
+    - how long is recovery after fat grafting
+- intent: ask_recovery
+  metadata: {"origin": "staff_review"}
+  examples: |
+    - when can i go back to work, the scar is red and hot since yesterday
+"""
+
+
+class TriageNoneExamplesTest(ComponentTestCase):
+    def test_messages_staff_labelled_in_the_inbox_are_not_taught_as_level_none(self) -> None:
+        data = RasaYAMLReader().reads(TRAINING_WITH_REVIEWED)
+        classifier = self.build(TriageClassifier, "triage")
+        taught = [(text, level) for text, level, _ in classifier._none_examples(data)]
+        self.assertEqual(taught, [("how long is recovery after fat grafting", "none")])
