@@ -14,6 +14,7 @@ from clinic_assistant.app import AppContext
 from clinic_assistant.db.models import AuditEvent, InboxItem, TurnRecord
 from clinic_assistant.dialogue import Turn, respond
 from clinic_assistant.settings import Settings
+from clinic_common.corpus import REVIEWED_METADATA
 from tests.web.conftest import csrf_of
 
 
@@ -50,9 +51,8 @@ def test_a_nurse_marks_a_message_misunderstood_and_labels_it_in_the_inbox(
         "csrf_token": csrf_of(inbox), "decision": "intent", "intent": "ask_recovery"})  # fmt: skip
 
     blocks = yaml.safe_load(settings.reviewed_nlu.read_text())["nlu"]
-    assert blocks == [
-        {"intent": "ask_recovery", "examples": "- can I drive to work after the op?\n"}
-    ]
+    assert blocks == [{"intent": "ask_recovery", "metadata": REVIEWED_METADATA,
+                       "examples": "- can I drive to work after the op?\n"}]  # fmt: skip
     assert "nurse_marked · conversation p-drive · labelled by nina.nurse" in (
         settings.reviewed_nlu.read_text()
     )
