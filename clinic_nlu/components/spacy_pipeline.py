@@ -15,9 +15,10 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 PIPELINE_NAME = "clinic_en"
 
@@ -42,6 +43,10 @@ def read_patterns(path: Path) -> list[dict]:
 
 
 def build_pipeline(patterns: list[dict]) -> Language:
+    # Imported here, not at the top: spaCy's import pulls in TensorFlow (thinc looks for it),
+    # about 10 s, which the up-to-date check before every training need not pay.
+    import spacy
+
     nlp = spacy.blank("en")
     # LOWER: patients do not capitalise consistently ("tap flap", "Lipomodelling"); acronyms
     # that are also common words (TAP, LD) are ORTH token patterns in the data instead.

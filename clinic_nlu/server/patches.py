@@ -4,10 +4,12 @@ Two modules replace functions inside Rasa 3.6 (``speedups``: the action-response
 the event-type lookup, parsing off the event loop; ``safe_parse``: normalised text and a parse
 even when the NLU fails), and three lean on its internals (``delivery``: the agent's lock and
 tracker stores and ``MessageProcessor.handle_message``; ``tracker_store``: ``SQLTrackerStore``'s
-private query helpers). They were written against Rasa ``WRITTEN_FOR``. ``install`` is called
-once at the server's start-up (``clinic_nlu.server.serve``): it first checks that the installed
-Rasa is that version and that every function touched still takes the parameters it was written
-for, and refuses to start otherwise, so a Rasa upgrade fails loudly at start-up instead of
+private query helpers); training (``clinic_nlu.train``) skips Rasa's fingerprints of each
+component's output when its cache is off. They were written against Rasa ``WRITTEN_FOR``.
+``install`` is called once at the server's start-up (``clinic_nlu.server.serve``): it first
+checks that the installed Rasa is that version and that every function touched still takes
+the parameters it was written for, and refuses to start otherwise (``clinic_nlu.train``
+checks the same before a training), so a Rasa upgrade fails loudly at start-up instead of
 quietly mid-conversation.
 """
 
@@ -69,6 +71,9 @@ TOUCHED = (
             ("self", "session", "tracker"), "tracker_store: the events a save adds"),
     Touched("rasa.core.tracker_store", "SQLTrackerStore.save",
             ("self", "tracker"), "tracker_store: saving with redaction"),
+    Touched("rasa.engine.training.hooks", "TrainingHook.on_after_node",
+            ("self", "node_name", "execution_context", "config", "output", "input_hook_data"),
+            "clinic_nlu.train: no output fingerprints when the training cache is off"),
 )  # fmt: skip
 
 
