@@ -138,3 +138,17 @@ class SpacyPipelineCheckTest(unittest.TestCase):
         result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
                                 capture_output=True, text=True, check=True)  # fmt: skip
         self.assertEqual(result.stdout.strip(), "False")
+
+    def test_the_command_line_builds_the_pipeline_without_tensorflow(self) -> None:
+        root = Path(__file__).resolve().parents[2]
+        script = ("import sys\n"
+                  "from clinic_nlu.components import spacy_pipeline\n"
+                  "spacy_pipeline.without_tensorflow()\n"
+                  "nlp = spacy_pipeline.build_pipeline(\n"
+                  "    [{'label': 'PROCEDURE', 'pattern': 'tap flap', 'id': 'tap_flap'}])\n"
+                  "print([e.text for e in nlp('is a TAP flap painful').ents],\n"
+                  "      sys.modules.get('tensorflow'))")  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
+                                capture_output=True, text=True, check=True)  # fmt: skip
+        self.assertEqual(result.stdout.strip(), "['TAP flap'] None")
