@@ -182,7 +182,7 @@ def _train_locked(rasa_env: RasaEnvironment, force: bool) -> Path:
         print(f"Model is up to date: {model_path(root)}", file=sys.stderr)
         return model_path(root)
     fingerprint = training_fingerprint(root)
-    print(f"Training the model (about a minute; full log: {TRAIN_LOG})...", file=sys.stderr)
+    print(f"Training the model (a minute or two; full log: {TRAIN_LOG})...", file=sys.stderr)
     run_logged(
         rasa_env.train_command(
             "--fixed-model-name", MODEL_NAME, "--out", "models", "--config", "config.yml",
