@@ -169,16 +169,12 @@ class TriageClassifier(GraphComponent):
 
     def _fit(self, features: np.ndarray, levels: list[str]):
         from sklearn.linear_model import LogisticRegression
-        from threadpoolctl import threadpool_limits
 
         model = LogisticRegression(
             C=self.config["regularisation"], max_iter=2000, class_weight="balanced",
             random_state=self.config["random_seed"],
         )  # fmt: skip
-        # One BLAS thread: the products are small (1,920 x 384), and two threads waiting on
-        # each other for each of them was slower than one when the cores are shared.
-        with threadpool_limits(limits=1, user_api="blas"):
-            return model.fit(features, levels)
+        return model.fit(features, levels)
 
     def _out_of_fold(
         self, features: np.ndarray, levels: list[str], groups: list[str]
