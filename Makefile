@@ -10,7 +10,7 @@ RASA_DATA := data/nlu data/rules
 # Training prints a progress bar per epoch; logs are easier to read without them.
 export TQDM_DISABLE := 1
 
-.PHONY: help install test-packages run run-production shell admin train test lint typecheck validate pytest unit lock evaluate calibrate compare crossval bench fuzz
+.PHONY: help install test-packages run run-production shell admin train test lint typecheck validate pytest unit lock evaluate calibrate compare crossval bench bench-train fuzz
 
 help:
 	@echo "make run    install, train if needed, start the Rasa server (5005), action server (5055)"
@@ -29,6 +29,7 @@ help:
 	@echo "make compare   NLU pipelines: training time, frozen test split, yardstick (results/compare.md)"
 	@echo "make crossval  5-fold cross-validation grouped by source page"
 	@echo "make bench     benchmarks: NLU vs baselines, triage, load, memory (bench/results/)"
+	@echo "make bench-train  training from nothing, run command and console (bench/results/)"
 	@echo "make fuzz      10,000 generated inputs to the patient webhook (bench/results/fuzz.json)"
 	@echo "make lock   regenerate requirements/*.lock from requirements/*.in"
 
@@ -104,6 +105,11 @@ crossval: install
 # Benchmarks, separate from the tests; bounded in time, loopback only. Report: bench/results/.
 bench: install
 	timeout 3600 $(PY) -m bench.run
+
+# Training from nothing (a fresh copy of the project: no spaCy pipeline, model or cache) by the
+# run command and by the console's command, against the 90 s target; records the load.
+bench-train: install
+	timeout 1200 $(PY) -m bench.train_time
 
 # Hypothesis sends 10,000 generated inputs to the running webhook: no 5xx, the reply contract,
 # stored once, red flags triaged (bench/fuzz.py). Separate from the tests; loopback only.

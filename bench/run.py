@@ -81,8 +81,8 @@ def training_time() -> float:
                "TQDM_DISABLE": "1"}  # fmt: skip
         started = time.monotonic()
         subprocess.run(
-            [str(_rasa_env().rasa), "train", "--out", directory, "--config", "config.yml",
-             "--domain", "domain.yml", "--data", "data/nlu", "data/rules"],
+            _rasa_env().train_command("--out", directory, "--config", "config.yml",
+                                      "--domain", "domain.yml", "--data", "data/nlu", "data/rules"),
             cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         return round(time.monotonic() - started, 1)

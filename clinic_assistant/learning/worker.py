@@ -240,10 +240,11 @@ class LearningWorker:
         reviewed = settings.reviewed_nlu.resolve()
         if reviewed.exists() and not reviewed.is_relative_to(root / "data" / "nlu"):
             data.append(str(reviewed))
-        return [str(self.rasa_env.rasa), "train", "--fixed-model-name",
-                f"candidate-{release_id}", "--out", str(settings.releases_dir),
-                "--config", str(settings.training_config), "--domain", str(root / "domain.yml"),
-                "--data", *data]  # fmt: skip
+        return self.rasa_env.train_command(
+            "--fixed-model-name", f"candidate-{release_id}", "--out", str(settings.releases_dir),
+            "--config", str(settings.training_config), "--domain", str(root / "domain.yml"),
+            "--data", *data,
+        )  # fmt: skip
 
     def _run_training(self, release_id: int) -> Path:
         self.settings.releases_dir.mkdir(parents=True, exist_ok=True)

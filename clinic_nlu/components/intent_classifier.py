@@ -6,7 +6,13 @@ model on the same features (``make compare``, README). This classifier reads the
 pipeline already computed for the whole message: the MiniLM sentence embedding (dense, unit
 length) and the character n-gram counts (sparse, scaled to unit length and weighted so the
 embedding leads), and fits a multinomial logistic regression with balanced classes. It trains
-in seconds, so the whole model trains from nothing in about a minute and a half.
+in seconds, so the whole model trains from nothing in about a minute.
+
+The fit is scikit-learn's (multinomial, L2, balanced classes, L-BFGS-B with its options),
+computed on the two blocks of features kept apart (``fit_multinomial``): stacked into one
+sparse matrix, the dense embedding cost most of every iteration's products (22 s of the
+training on 2 cores); kept dense, it is multiplied by BLAS. Same objective, same solver,
+same model.
 
 Output: ``intent`` and ``intent_ranking`` like Rasa's own classifiers, so FallbackClassifier
 and the rest of the pipeline work as before. Written for Rasa 3.6.21's GraphComponent API.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +34,10 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.optimize import minimize
+from scipy.sparse import csr_matrix, diags, hstack, vstack
+from scipy.special import logsumexp
+from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "intent_classifier.pkl"
@@ -46,6 +56,113 @@ def sentence_features(message: Message, sparse_weight: float) -> csr_matrix:
         norm = float(np.sqrt(counts.multiply(counts).sum())) or 1.0
         parts.append(counts * (sparse_weight / norm))
     return hstack(parts, format="csr") if parts else csr_matrix((1, 1), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class FeatureBlocks:
+    """The training rows of ``sentence_features``, as a dense block and a sparse block."""
+
+    dense: np.ndarray
+    sparse: csr_matrix
+
+    @property
+    def width(self) -> int:
+        return self.dense.shape[1] + self.sparse.shape[1]
+
+    def times(self, weights: np.ndarray) -> np.ndarray:
+        """rows @ weights.T, for weights of shape (classes, width)."""
+        split = self.dense.shape[1]
+        return self.dense @ weights[:, :split].T + self.sparse @ weights[:, split:].T
+
+    def transposed_times(self, residuals: np.ndarray) -> np.ndarray:
+        """residuals.T @ rows, for residuals of shape (rows, classes)."""
+        return np.hstack([residuals.T @ self.dense, (self.sparse.T @ residuals).T])
+
+    def stacked(self) -> csr_matrix:
+        return hstack([csr_matrix(self.dense), self.sparse], format="csr")
+
+
+def training_blocks(examples: list[Message], sparse_weight: float) -> FeatureBlocks:
+    """``sentence_features`` of every example, computed a block at a time."""
+    count = len(examples)
+    dense_rows = [message.get_dense_features(TEXT)[1] for message in examples]
+    dense = np.zeros((count, 0))
+    if all(row is not None for row in dense_rows):
+        dense = np.vstack([np.asarray(row.features, dtype=np.float32).reshape(1, -1)
+                           for row in dense_rows])  # fmt: skip
+    sparse_rows = [message.get_sparse_features(TEXT)[1] for message in examples]
+    if sparse_weight > 0 and all(row is not None for row in sparse_rows):
+        counts = vstack([csr_matrix(row.features, dtype=np.float32).reshape(1, -1)
+                         for row in sparse_rows], format="csr")  # fmt: skip
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        counts = (diags((sparse_weight / norms).astype(np.float32)) @ counts).tocsr()
+    else:
+        counts = csr_matrix((count, 0), dtype=np.float32)
+    return FeatureBlocks(dense.astype(np.float64), counts.astype(np.float64))
+
+
+def fit_multinomial(
+    rows: FeatureBlocks, labels: list[str], C: float, max_iter: int, tol: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """scikit-learn 1.1's LogisticRegression(solver="lbfgs", class_weight="balanced") fit
+    for three classes or more: (classes, coef, intercept, iterations).
+
+    The same objective (the sum of the balanced-weighted multinomial log-losses plus
+    ||coef||^2 / 2C; the intercept is not penalised), started from zero, minimised by
+    scipy's L-BFGS-B with the options scikit-learn passes; only the products are computed
+    block by block. A unit test checks it against LogisticRegression.
+    """
+    classes, y = np.unique(np.asarray(labels), return_inverse=True)
+    samples, k, width = len(y), len(classes), rows.width
+    weight = (samples / (k * np.bincount(y)))[y]
+    truth = np.zeros((samples, k))
+    truth[np.arange(samples), y] = 1.0
+
+    def loss_and_gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        coef = flat.reshape((k, width + 1), order="F")
+        weights, intercept = coef[:, :-1], coef[:, -1]
+        raw = rows.times(weights) + intercept
+        normaliser = logsumexp(raw, axis=1)
+        loss = weight @ (normaliser - raw[np.arange(samples), y])
+        loss += 0.5 / C * float(np.vdot(weights, weights))
+        residuals = weight[:, None] * (np.exp(raw - normaliser[:, None]) - truth)
+        gradient = np.empty((k, width + 1), order="F")
+        gradient[:, :-1] = rows.transposed_times(residuals) + weights / C
+        gradient[:, -1] = residuals.sum(axis=0)
+        return loss, gradient.ravel(order="F")
+
+    # scikit-learn 1.1's options: gtol is its tol; the rest are scipy's defaults.
+    options = {"iprint": -1, "gtol": tol, "maxiter": max_iter}
+    start = np.zeros(k * (width + 1))
+    # One BLAS thread: the dense products are small (4,600 x 384 by 30), and two threads
+    # waiting on each other for every one of them took 30 s instead of 11 on 2 busy cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = minimize(loss_and_gradient, start, method="L-BFGS-B", jac=True,
+                          options=options)  # fmt: skip
+    if result.nit >= max_iter:
+        logger.warning("intent classifier: L-BFGS stopped after %d iterations", result.nit)
+    coef = result.x.reshape((k, width + 1), order="F")
+    return classes, coef[:, :-1].copy(), coef[:, -1].copy(), int(result.nit)
+
+
+def logistic_regression(rows: FeatureBlocks, labels: list[str], config: dict[str, Any]) -> Any:
+    """A fitted LogisticRegression, as LogisticRegression(...).fit would return it."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(
+        C=config["C"], max_iter=config["max_iter"], class_weight="balanced",
+        random_state=config["random_seed"],
+    )  # fmt: skip
+    if len(set(labels)) < 3:
+        # Two classes are one binomial model in scikit-learn: its own fit, small anyway.
+        return model.fit(rows.stacked(), labels)
+    classes, coef, intercept, iterations = fit_multinomial(rows, labels, config["C"],
+                                                           config["max_iter"])  # fmt: skip
+    model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
+    model.n_iter_ = np.array([iterations], dtype=np.int32)
+    model.n_features_in_ = rows.width
+    return model
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -86,16 +203,10 @@ class SentenceLogisticClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.linear_model import LogisticRegression
-
         examples = [e for e in training_data.intent_examples if e.get(INTENT)]
-        weight = self.config["sparse_weight"]
-        features = vstack([sentence_features(e, weight) for e in examples], format="csr")
+        rows = training_blocks(examples, self.config["sparse_weight"])
         labels = [e.get(INTENT) for e in examples]
-        self.model = LogisticRegression(
-            C=self.config["C"], max_iter=self.config["max_iter"], class_weight="balanced",
-            random_state=self.config["random_seed"],
-        ).fit(features, labels)  # fmt: skip
+        self.model = logistic_regression(rows, labels, self.config)
         logger.info("intent classifier: %d examples, %d intents", len(labels), len(set(labels)))
         with self._model_storage.write_to(self._resource) as directory:
             # The model file is written and read only by this component, inside the model
