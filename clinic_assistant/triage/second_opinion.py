@@ -7,8 +7,9 @@ the higher of the two, except where the rules had a reason to stand down that an
 cannot see: the symptom was denied, is over, was asked about in general or happened to someone
 else in the past; or the message names no symptom the rules know and the NLU model did not take
 it for a symptom report (a question, a complaint, feelings). There the opinion counts only when
-it is confident, and only for an urgent level. The rules themselves never lower their own
-emergency signs told in the present.
+it is confident, and only for an urgent level; where every symptom named is denied and the
+model reads an information question, only for an emergency. The rules themselves never lower
+their own emergency signs told in the present.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def _at_or_above(probabilities: Mapping[str, float], level: str) -> float:
     return sum(float(probabilities.get(lv, 0.0)) for lv in TRIAGE_LEVELS[rank(level) :])
 
 
+def _confident_denial(assessment: Assessment, intent: str) -> bool:
+    """The rules are confident the message reports nothing: every symptom it names is denied
+    ("no redness, no swelling, temperature normal - when can I ...") and the NLU model, above
+    its fallback threshold, read it as an information question. An embedding cannot see the
+    negation, so its same-day opinion stands down; an emergency opinion still counts."""
+    return assessment.symptoms_denied and intent.startswith("ask_")
+
+
 def with_second_opinion(
     assessment: Assessment, opinion: Mapping[str, Any] | None, intent: str = ""
 ) -> Assessment:
@@ -63,6 +72,8 @@ def with_second_opinion(
         or _at_or_above(opinion.get("probabilities", {}), level) < CONFIDENT
     ):
         # A routine flag on a message that reads as no report is noise for the nurses.
+        return assessment
+    if _confident_denial(assessment, intent) and level != "emergency":
         return assessment
     finding = Finding(sign="second_opinion", level=level, reason=REASONS[level])
     return replace(

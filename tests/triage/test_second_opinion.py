@@ -72,3 +72,25 @@ def test_never_adds_a_routine_flag_to_a_message_that_reads_as_no_report(
     assert with_second_opinion(question, opinion("routine_followup", 0.99), "ask_risks").level == (
         "none"
     )
+
+
+def test_a_fully_denied_information_question_is_not_raised_to_a_same_day_alarm(
+    triage_engine: TriageEngine,
+) -> None:
+    text = "no redness, no swelling, my temperature is normal. when can I go swimming?"
+    assessment = triage_engine.assess(text)
+    assert assessment.symptoms_denied
+    same_day = with_second_opinion(assessment, opinion("contact_team_today", 0.95), "ask_recovery")
+    emergency = with_second_opinion(assessment, opinion("emergency", 0.95), "ask_recovery")
+    assert same_day.level == "none"
+    assert emergency.level == "emergency"
+
+
+def test_a_denial_beside_words_the_rules_do_not_know_still_takes_the_opinion(
+    triage_engine: TriageEngine,
+) -> None:
+    text = "no fever, but everything keeps going swimmy and grey"
+    assessment = triage_engine.assess(text)
+    assert assessment.level == "none"
+    raised = with_second_opinion(assessment, opinion("contact_team_today", SURE), "ask_recovery")
+    assert raised.level == "contact_team_today"
