@@ -45,9 +45,15 @@ def main() -> None:
         arguments += ["--response-timeout", f"{settings.response_seconds:g}"]
     token = os.environ.pop("RASA_API_TOKEN", "")
     if token:
-        arguments += ["--enable-api", "--auth-token", token]
+        arguments += api_arguments(token)
     sys.argv = arguments
     _rasa_main()
+
+
+def api_arguments(token: str) -> list[str]:
+    """The HTTP API behind ``token``. Joined with "=": a token may start with "-" (a
+    ``secrets.token_urlsafe`` one does once in 64), which argparse would take for an option."""
+    return ["--enable-api", f"--auth-token={token}"]
 
 
 def _rasa_main() -> None:
