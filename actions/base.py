@@ -41,6 +41,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         message_id=str(message.get("message_id") or ""),
         triage_opinion=message.get("triage_opinion"),
         clauses=tuple(_clause(data) for data in message.get("clauses") or []),
+        unknown_words=bool(message.get("unknown_words")),
     )
 
 

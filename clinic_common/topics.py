@@ -18,6 +18,26 @@ SPECIAL_TOPICS = {
     "request_nurse": "needs_surgeon_decision",
 }
 
+# Intents that are not an information question: never offered as a topic button, never
+# answered as the model's best guess below the fallback threshold.
+NOT_INFORMATION_QUESTIONS = frozenset({
+    "nlu_fallback", "greet", "goodbye", "thank", "acknowledge", "bot_challenge", "report_symptom",
+    "request_nurse", "ask_personal_decision", "express_worry", "express_despair", "complain",
+    "out_of_scope", "ask_more",
+})  # fmt: skip
+# Below the fallback threshold, the model's best guess is still answered, said to be a guess and
+# with the other likely topics as buttons, when its confidence is at least this and it is an
+# information question. Chosen on held-out data of our own, never the frozen test split or the
+# yardstick: the lowest bound at which guesses are right more often than wrong in every
+# 0.05-wide slice above it, pooled over the page-grouped cross-validation folds and the
+# calibration split (`make crossval`, `make calibrate`: the "best guesses" tables). On
+# 2026-12-01: 0.30-0.35 right 44 of 90, 0.35-0.40 82 of 135, every slice above 58-71%.
+BEST_GUESS_CONFIDENCE = 0.35
+
+
+def is_information_question(intent: str) -> bool:
+    return intent.startswith("ask_") and intent not in NOT_INFORMATION_QUESTIONS
+
 
 def topics_of_intents(answers_dir: Path, special: dict[str, str] | None = None) -> dict[str, str]:
     topics = dict(SPECIAL_TOPICS if special is None else special)

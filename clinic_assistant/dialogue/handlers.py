@@ -26,14 +26,14 @@ from clinic_assistant.answers.service import AnswerService, AnswerView
 from clinic_assistant.dialogue.situation import Situation
 from clinic_assistant.dialogue.turn import NURSE_BUTTON, Button, Turn
 from clinic_assistant.triage import Assessment
+from clinic_common.topics import (
+    BEST_GUESS_CONFIDENCE,
+    NOT_INFORMATION_QUESTIONS,
+    is_information_question,
+)
 
 # Offered when the model's own ranking does not give enough informational topics.
 DEFAULT_SUGGESTION_INTENTS = ("ask_options", "ask_timing", "ask_what_is")
-NOT_SUGGESTED = {
-    "nlu_fallback", "greet", "goodbye", "thank", "acknowledge", "bot_challenge", "report_symptom",
-    "request_nurse", "ask_personal_decision", "express_worry", "express_despair", "complain",
-    "out_of_scope", "ask_more",
-}  # fmt: skip
 # Topics offered as buttons only to a message that raised them itself.
 FRIGHTENING_INTENTS = {"ask_recurrence_treatment", "ask_prognosis"}
 FRIGHTENING_RAISED = re.compile(
@@ -205,13 +205,14 @@ class TurnContext:
     # ------------------------------------------------------------------ offering topics
     def question_guesses(self) -> list[str]:
         """The model's ranked intents that are information questions, best first."""
-        return [name for name, _ in self.turn.intent_ranking if name not in NOT_SUGGESTED]
+        ranked = self.turn.intent_ranking
+        return [name for name, _ in ranked if name not in NOT_INFORMATION_QUESTIONS]
 
-    def suggestions(self) -> tuple[Button, ...]:
+    def suggestions(self, limit: int = 3) -> tuple[Button, ...]:
         ranked = self.question_guesses()
         if not FRIGHTENING_RAISED.search(self.turn.text):
             ranked = [name for name in ranked if name not in FRIGHTENING_INTENTS]
-        suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=3)
+        suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=limit)
         return tuple(Button(title=s.title, payload=f"/{s.intent}") for s in suggestions)
 
     def offer_topics(self) -> None:
@@ -274,7 +275,9 @@ class Fallback(Handler):
             ctx.also_answer()
         elif situation.callback or situation.ongoing is not None:
             return  # the call-back number or the urgency is the reply
-        elif not (self._about_named_procedure(ctx) or self._follow_up(ctx)):
+        elif not (
+            self._about_named_procedure(ctx) or self._follow_up(ctx) or self._best_guess(ctx)
+        ):
             ctx.offer_topics()
 
     @staticmethod
@@ -306,6 +309,35 @@ class Fallback(Handler):
                 ctx.answer(intent)
                 return bool(ctx.draft.answers)
         return False
+
+    @staticmethod
+    def _best_guess(ctx: TurnContext) -> bool:
+        """The model's best guess, when it is an information question with at least
+        ``BEST_GUESS_CONFIDENCE``: answered, said to be a guess, with the other likely topics as
+        buttons (held-out data of our own: such guesses are right more often than wrong, and a
+        wrong one costs the patient one tap, as the topics alone would). Never for a message of
+        unknown words, never a frightening topic the message did not raise."""
+        turn = ctx.turn
+        ranked = [(name, conf) for name, conf in turn.intent_ranking if name != "nlu_fallback"]
+        if turn.unknown_words or not ranked:
+            return False
+        intent, confidence = ranked[0]
+        if confidence < BEST_GUESS_CONFIDENCE or not is_information_question(intent):
+            return False
+        if intent in FRIGHTENING_INTENTS and not FRIGHTENING_RAISED.search(turn.text):
+            return False
+        before = len(ctx.draft.answers)
+        ctx.answer(intent)
+        if len(ctx.draft.answers) != before + 1 or ctx.draft.answers[-1][0].topic == "fallback":
+            return bool(ctx.draft.answers)
+        answer, _, extra = ctx.draft.answers[-1]
+        others = tuple(
+            b for b in ctx.suggestions() if b.payload != f"/{intent}" and b.title != answer.title
+        )[:2]
+        suggested = [b.payload[1:] for b in others]
+        guessed = {**extra, "best_guess": True, "suggestions": suggested}
+        ctx.draft.answers[-1] = (answer, others, guessed)
+        return True
 
 
 class Symptom(Handler):

@@ -21,6 +21,12 @@ NOT_COVERED = (
     "The information I have does not cover {aspect} specifically, so please ask your team "
     "about that. Here is what it does say: "
 )
+# Before the model's best guess below its fallback threshold (the other likely topics follow
+# as buttons).
+BEST_GUESS = (
+    "I'm not completely sure what you're asking, but I think it is about this ({title}). "
+    "If it isn't, please choose one of the topics below or ask in a different way. "
+)
 # Shown under an answer a clinician has not signed off yet (custom.notice).
 REVIEW_NOTICE = (
     "A clinician has not checked this answer yet, so please talk it through with your own team."
@@ -70,6 +76,8 @@ class ReplyWriter:
             uncovered = extra.get("context", {}).get("not_covered")
             if uncovered:
                 text = NOT_COVERED.format(aspect=uncovered) + text
+            if extra.get("best_guess"):
+                text = BEST_GUESS.format(title=answer.title) + text
             custom = reply_custom(
                 topic=answer.topic,
                 answer_id=answer.id,

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
     """Triage the turn, then compose and record the reply, all in one unit of work."""
-    assessment = with_second_opinion(app.triage.assess(turn.text), turn.triage_opinion, turn.intent)
+    assessment = with_second_opinion(
+        app.triage.assess(turn.text), turn.triage_opinion, turn.intent, turn.best_guess, turn.text
+    )
     # What is stored (turn index, flag) has the patient's personal details redacted.
     stored_text = redact(turn.text, app.settings.redact)
     with app.database.unit_of_work() as session:

@@ -32,6 +32,13 @@ class Turn:
     triage_opinion: dict[str, Any] | None = None
     # Each question of a message that asks several, as the NLU understood it on its own.
     clauses: tuple[Clause, ...] = ()
+    # The NLU fell back because the message is mostly words it has never seen.
+    unknown_words: bool = False
+
+    @property
+    def best_guess(self) -> str:
+        """The model's own top intent, whatever the fallback threshold made of it."""
+        return next((name for name, _ in self.intent_ranking if name != "nlu_fallback"), "")
 
     def entity_values(self, entity: str) -> tuple[str, ...]:
         return self.entities.get(entity, ())

@@ -14,12 +14,14 @@ their own emergency signs told in the present.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from clinic_assistant.triage.engine import Assessment, Finding
 from clinic_common.contract import TRIAGE_LEVELS, rank
+from clinic_common.topics import is_information_question
 
 # Probability (of the level or above) at which the opinion overrules the rules' context.
 # Chosen on the patient corpus's calibration split, follow-ups included (never the frozen sets
@@ -28,6 +30,11 @@ from clinic_common.contract import TRIAGE_LEVELS, rank
 # the opinion never raises such a message: a routine flag there is noise for the nurses.
 CONFIDENT = 0.6
 SYMPTOM_INTENT = "report_symptom"
+FALLBACK_INTENT = "nlu_fallback"
+# A message that asks something: a question mark, or the way patients start a question.
+ASKS = re.compile(
+    r"\?|\b(when|how long|how soon|can i|could i|is it ok|is it okay|should i|do i)\b", re.I
+)
 REASONS = {
     "emergency": "symptoms that can be a sign of an emergency",
     "contact_team_today": "symptoms that should be checked today",
@@ -39,16 +46,27 @@ def _at_or_above(probabilities: Mapping[str, float], level: str) -> float:
     return sum(float(probabilities.get(lv, 0.0)) for lv in TRIAGE_LEVELS[rank(level) :])
 
 
-def _confident_denial(assessment: Assessment, intent: str) -> bool:
+def _confident_denial(assessment: Assessment, intent: str, best_guess: str, text: str) -> bool:
     """The rules are confident the message reports nothing: every symptom it names is denied
-    ("no redness, no swelling, temperature normal - when can I ...") and the NLU model, above
-    its fallback threshold, read it as an information question. An embedding cannot see the
-    negation, so its same-day opinion stands down; an emergency opinion still counts."""
-    return assessment.symptoms_denied and intent.startswith("ask_")
+    ("no redness, no swelling, temperature normal - when can I ...?"), the NLU model did not
+    take it for a symptom report above its threshold, and it asks something (the model's
+    reading or guess is an information question, or it asks in words). An embedding cannot see
+    the negation, so its same-day opinion stands down; an emergency opinion still counts."""
+    if not assessment.symptoms_denied or intent == SYMPTOM_INTENT:
+        return False
+    return (
+        is_information_question(intent)
+        or (intent == FALLBACK_INTENT and is_information_question(best_guess))
+        or bool(ASKS.search(text))
+    )
 
 
 def with_second_opinion(
-    assessment: Assessment, opinion: Mapping[str, Any] | None, intent: str = ""
+    assessment: Assessment,
+    opinion: Mapping[str, Any] | None,
+    intent: str = "",
+    best_guess: str = "",
+    text: str = "",
 ) -> Assessment:
     """The assessment, raised to the opinion's level where the opinion should count."""
     if not opinion or opinion.get("level") not in TRIAGE_LEVELS:
@@ -73,7 +91,7 @@ def with_second_opinion(
     ):
         # A routine flag on a message that reads as no report is noise for the nurses.
         return assessment
-    if _confident_denial(assessment, intent) and level != "emergency":
+    if _confident_denial(assessment, intent, best_guess, text) and level != "emergency":
         return assessment
     finding = Finding(sign="second_opinion", level=level, reason=REASONS[level])
     return replace(

@@ -4,7 +4,8 @@ The patient corpus's training split (``data/nlu_provenance.csv``) is divided int
 page, so no page's wording is on both sides of a fold. Each fold trains on the other four plus
 the older hand-written examples (which have no page and are never evaluated here) and is
 evaluated on its own messages (follow-ups that need context left out): intent accuracy,
-macro-F1 and wrong-answer rate at the configured threshold, pooled over the folds.
+macro-F1 and wrong-answer rate at the configured threshold, pooled over the folds, and how
+often the model's best guess is right where it falls back (``BEST_GUESS_CONFIDENCE``).
 
 Usage (Rasa environment, from the project root):
   python -m clinic_nlu.evaluation.crossval --out results/crossval
@@ -22,6 +23,8 @@ import yaml
 from clinic_common.corpus import page_fold, read_provenance
 from clinic_nlu.evaluation.compare import nlu_only, train_nlu
 from clinic_nlu.evaluation.intents import (
+    best_guess_table,
+    best_guesses,
     configured_thresholds,
     metrics,
     predict,
@@ -75,7 +78,8 @@ def main() -> None:
         predictions += fold_predictions
         per_fold.append({"fold": number, "training_seconds": seconds,
                          **metrics(fold_predictions, topics, threshold, ambiguity)})  # fmt: skip
-    result = {"folds": per_fold, "pooled": metrics(predictions, topics, threshold, ambiguity)}
+    result = {"folds": per_fold, "pooled": metrics(predictions, topics, threshold, ambiguity),
+              "best_guesses": best_guesses(predictions, topics, threshold, ambiguity)}  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1))
     pooled = result["pooled"]
@@ -85,6 +89,7 @@ def main() -> None:
         f"macro-F1 {pooled['macro_f1']:.3f}, wrong-answer rate {pooled['wrong_answer_rate']:.3f}, "
         f"fallback {pooled['fallback_rate']:.3f}"
     )
+    text += "\n" + best_guess_table(result["best_guesses"])
     args.out.with_suffix(".txt").write_text(text + "\n")
     print(text)
 

@@ -115,6 +115,40 @@ def calibrate(points: list[dict], target_wrong: float) -> dict:
     return max(allowed, key=lambda p: (p["intent_accuracy"], -p["threshold"]))
 
 
+def best_guesses(
+    predictions: list[Prediction], topics: dict[str, str], threshold: float, ambiguity: float
+) -> list[dict]:
+    """How often the model's best guess is right where the assistant falls back: messages it
+    is not sure of, not for unknown words, whose best guess is an information question. One row
+    per 0.05-wide confidence slice from 0.2 to the threshold (the slice's guesses and how many
+    lead to the right topic), to choose ``BEST_GUESS_CONFIDENCE`` from."""
+    fallen = [
+        p for p in predictions
+        if not p.unknown_words and p.decided(threshold, ambiguity) == FALLBACK
+        and topic_routing.is_information_question(p.predicted)
+    ]  # fmt: skip
+    rows = []
+    for step in range(20, 100, 5):
+        low, high = step / 100, (step + 5) / 100
+        in_slice = [p for p in fallen if low <= p.confidence < high]
+        if not in_slice:
+            continue
+        right = sum(
+            topics.get(p.predicted, p.predicted) == topics.get(p.expected, p.expected)
+            for p in in_slice
+        )
+        rows.append({"from": low, "to": high, "guesses": len(in_slice), "right": right})
+    return rows
+
+
+def best_guess_table(rows: list[dict]) -> str:
+    lines = ["best guesses below the threshold (information questions), by confidence:",
+             "  confidence   guesses  right"]  # fmt: skip
+    lines += [f"  {r['from']:.2f}-{r['to']:.2f}  {r['guesses']:7}  {r['right']:5} "
+              f"({r['right'] / r['guesses']:.0%})" for r in rows]  # fmt: skip
+    return "\n".join(lines)
+
+
 def confusions(
     predictions: list[Prediction], threshold: float, ambiguity: float, top: int = 20
 ) -> list:
@@ -144,6 +178,7 @@ def evaluate(
         "calibrated": calibrate(points, target_wrong),
         "target_wrong_answer_rate": target_wrong,
         "confusions": confusions(predictions, threshold, ambiguity),
+        "best_guesses": best_guesses(predictions, topics, threshold, ambiguity),
         "sweep": points,
         "predictions": [asdict(p) for p in predictions],
     }
@@ -199,6 +234,7 @@ def summary(result: dict) -> str:
         )
     lines.append("most frequent confusions at the configured threshold:")
     lines += [f"  {c['count']:3} {c['expected']} -> {c['predicted']}" for c in result["confusions"]]
+    lines.append(best_guess_table(result["best_guesses"]))
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 from actions.fallback import ActionDefaultFallback, ActionOfferTopics
 from clinic_assistant.app import AppContext
+from clinic_common.topics import BEST_GUESS_CONFIDENCE
 from tests.actions.conftest import make_tracker
 
 RANKING = [
@@ -90,3 +91,57 @@ def test_an_unsure_question_naming_a_procedure_gets_that_procedures_answer_its_w
     )  # fmt: skip
     run = run_action(ActionDefaultFallback(app_context), tracker)
     assert run.custom["answer_id"] == "reduction-reshaping-benefits"
+
+
+def guess_ranking(intent: str, confidence: float) -> list[tuple[str, float]]:
+    """Below the fallback threshold, with ``intent`` the model's best guess."""
+    return [("nlu_fallback", 0.64), (intent, confidence), ("ask_flap", 0.15),
+            ("ask_timing", 0.1), ("ask_what_is", 0.05)]  # fmt: skip
+
+
+def test_answers_the_best_guess_says_it_is_a_guess_and_offers_the_other_likely_topics(
+    app_context: AppContext, run_action
+) -> None:
+    tracker = make_tracker(
+        "would they use one of those silicone things", "nlu_fallback", 0.64,
+        ranking=guess_ranking("ask_implant", BEST_GUESS_CONFIDENCE + 0.05),
+    )  # fmt: skip
+    run = run_action(ActionOfferTopics(app_context), tracker)
+    (message,) = run.messages
+    assert run.custom["topic"] == "option_implant"
+    assert run.custom["best_guess"] is True
+    assert run.custom["sources"]
+    assert message["text"].startswith("I'm not completely sure what you're asking")
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ["/ask_flap", "/ask_timing"]
+    assert run.custom["suggestions"] == ["ask_flap", "ask_timing"]
+
+
+def test_offers_topics_instead_of_a_guess_the_model_gives_too_little(
+    app_context: AppContext, run_action
+) -> None:
+    tracker = make_tracker(
+        "would they use one of those silicone things", "nlu_fallback", 0.64,
+        ranking=guess_ranking("ask_implant", BEST_GUESS_CONFIDENCE - 0.05),
+    )  # fmt: skip
+    assert run_action(ActionOfferTopics(app_context), tracker).custom["topic"] == "fallback"
+
+
+def test_never_guesses_a_frightening_topic_the_message_did_not_raise(
+    app_context: AppContext, run_action
+) -> None:
+    tracker = make_tracker(
+        "what happens after all this is over", "nlu_fallback", 0.64,
+        ranking=guess_ranking("ask_prognosis", 0.6),
+    )  # fmt: skip
+    assert run_action(ActionOfferTopics(app_context), tracker).custom["topic"] == "fallback"
+
+
+def test_never_guesses_for_a_message_of_words_it_does_not_know(
+    app_context: AppContext, run_action
+) -> None:
+    tracker = make_tracker(
+        "zorblax quimmet fentaloo", "nlu_fallback", 0.64, ranking=guess_ranking("ask_implant", 0.6)
+    )
+    tracker.latest_message["unknown_words"] = {"known_share": 0.0}
+    assert run_action(ActionOfferTopics(app_context), tracker).custom["topic"] == "fallback"

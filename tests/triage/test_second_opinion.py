@@ -84,6 +84,24 @@ def test_a_fully_denied_information_question_is_not_raised_to_a_same_day_alarm(
     emergency = with_second_opinion(assessment, opinion("emergency", 0.95), "ask_recovery")
     assert same_day.level == "none"
     assert emergency.level == "emergency"
+    unsure = with_second_opinion(
+        assessment, opinion("contact_team_today", 0.95), "nlu_fallback", "ask_recovery"
+    )
+    assert unsure.level == "none"
+    read_as_report = with_second_opinion(
+        assessment, opinion("contact_team_today", 0.95), "nlu_fallback", "report_symptom", text
+    )
+    assert read_as_report.level == "none"
+
+
+def test_a_denial_the_model_is_sure_is_a_symptom_report_keeps_the_opinion(
+    triage_engine: TriageEngine,
+) -> None:
+    text = "no redness, no swelling, my temperature is normal. when can I go swimming?"
+    raised = with_second_opinion(
+        triage_engine.assess(text), opinion("contact_team_today", 0.95), "report_symptom", "", text
+    )
+    assert raised.level == "contact_team_today"
 
 
 def test_a_denial_beside_words_the_rules_do_not_know_still_takes_the_opinion(
