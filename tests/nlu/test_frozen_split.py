@@ -19,9 +19,10 @@ from clinic_common.topics import read_labelled
 
 pytestmark = pytest.mark.conversation
 
-# Measured with `make evaluate` (results/evaluate.md, 2026-11-30): 53.4% right, 13.1% wrong.
-RIGHT_FLOOR = 0.53
-WRONG_CEILING = 0.135
+# Measured with `make evaluate` (results/evaluate.md, 2026-12-01): 63.9% right, 20.1% wrong
+# (answering the model's best guess below the threshold: 53.4% and 13.1% before, README).
+RIGHT_FLOOR = 0.635
+WRONG_CEILING = 0.205
 # Plain questions (no sign, not a personal decision) flagged at all / raised to same-day.
 FLAGGED_CEILING = 0.055
 RAISED_CEILING = 0.035

@@ -19,9 +19,9 @@ from clinic_assistant.runtime.stack import Stack
 pytestmark = pytest.mark.conversation
 
 # Measured with `make evaluate` (results/evaluate.md); a drop below fails.
-FLOORS = {"emergency": 0.974, "contact_team_today": 0.958, "routine_followup": 0.73}
+FLOORS = {"emergency": 0.974, "contact_team_today": 0.979, "routine_followup": 0.73}
 # Plain messages (feelings, negated or expected findings) raised to same-day or emergency.
-CEILING_NONE_RAISED = 0.16
+CEILING_NONE_RAISED = 0.15
 
 
 @pytest.fixture(scope="module")
