@@ -208,11 +208,11 @@ class TurnContext:
         ranked = self.turn.intent_ranking
         return [name for name, _ in ranked if name not in NOT_INFORMATION_QUESTIONS]
 
-    def suggestions(self, limit: int = 3) -> tuple[Button, ...]:
+    def suggestions(self) -> tuple[Button, ...]:
         ranked = self.question_guesses()
         if not FRIGHTENING_RAISED.search(self.turn.text):
             ranked = [name for name in ranked if name not in FRIGHTENING_INTENTS]
-        suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=limit)
+        suggestions = self.answers.suggestions([*ranked, *DEFAULT_SUGGESTION_INTENTS], limit=3)
         return tuple(Button(title=s.title, payload=f"/{s.intent}") for s in suggestions)
 
     def offer_topics(self) -> None:
