@@ -18,6 +18,8 @@ SPECIAL_TOPICS = {
     "request_nurse": "needs_surgeon_decision",
 }
 
+# The intent the NLU gives a message it is not sure of (Rasa's FallbackClassifier).
+FALLBACK_INTENT = "nlu_fallback"
 # Intents that are not an information question: never offered as a topic button, never
 # answered as the model's best guess below the fallback threshold.
 NOT_INFORMATION_QUESTIONS = frozenset({

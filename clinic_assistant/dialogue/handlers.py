@@ -284,8 +284,8 @@ class Fallback(Handler):
     def _about_named_procedure(ctx: TurnContext) -> bool:
         """Answer about the procedure the message names, when the model's best guess below
         the threshold is that procedure's topic too: two signals that agree."""
-        guesses = [name for name, _ in ctx.turn.intent_ranking if name != "nlu_fallback"]
-        guess = ctx.answers.answer_for(guesses[0]) if guesses else None
+        best = ctx.turn.best_guess
+        guess = ctx.answers.answer_for(best) if best else None
         for procedure in ctx.turn.entity_values("procedure"):
             answer = ctx.answers.about_procedure(procedure, ctx.turn.text)
             if answer is not None and guess is not None and guess.topic == answer.topic:
@@ -318,11 +318,12 @@ class Fallback(Handler):
         wrong one costs the patient one tap, as the topics alone would). Never for a message of
         unknown words, never a frightening topic the message did not raise."""
         turn = ctx.turn
-        ranked = [(name, conf) for name, conf in turn.intent_ranking if name != "nlu_fallback"]
-        if turn.unknown_words or not ranked:
-            return False
-        intent, confidence = ranked[0]
-        if confidence < BEST_GUESS_CONFIDENCE or not is_information_question(intent):
+        intent, confidence = turn.top_guess
+        if (
+            turn.unknown_words
+            or confidence < BEST_GUESS_CONFIDENCE
+            or not is_information_question(intent)
+        ):
             return False
         if intent in FRIGHTENING_INTENTS and not FRIGHTENING_RAISED.search(turn.text):
             return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic_common.topics import FALLBACK_INTENT
+
 
 @dataclass(frozen=True)
 class Clause:
@@ -36,9 +38,17 @@ class Turn:
     unknown_words: bool = False
 
     @property
+    def top_guess(self) -> tuple[str, float]:
+        """The model's own top intent and its confidence, whatever the fallback threshold made
+        of it (("", 0.0) when the ranking has none)."""
+        return next(
+            ((name, conf) for name, conf in self.intent_ranking if name != FALLBACK_INTENT),
+            ("", 0.0),
+        )
+
+    @property
     def best_guess(self) -> str:
-        """The model's own top intent, whatever the fallback threshold made of it."""
-        return next((name for name, _ in self.intent_ranking if name != "nlu_fallback"), "")
+        return self.top_guess[0]
 
     def entity_values(self, entity: str) -> tuple[str, ...]:
         return self.entities.get(entity, ())

@@ -15,8 +15,8 @@ from sqlalchemy import String, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from clinic_assistant.db.models import INBOX_DECISIONS, INBOX_ORIGINS, InboxItem, TurnRecord, utcnow
+from clinic_common.topics import FALLBACK_INTENT
 
-FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 # Labelled as an intent (out of scope is one): these go to the reviewed NLU file.
 LABELLED = ("intent", "out_of_scope")

@@ -21,7 +21,7 @@ from typing import Any
 
 from clinic_assistant.triage.engine import Assessment, Finding
 from clinic_common.contract import TRIAGE_LEVELS, rank
-from clinic_common.topics import is_information_question
+from clinic_common.topics import FALLBACK_INTENT, is_information_question
 
 # Probability (of the level or above) at which the opinion overrules the rules' context.
 # Chosen on the patient corpus's calibration split, follow-ups included (never the frozen sets
@@ -30,7 +30,6 @@ from clinic_common.topics import is_information_question
 # the opinion never raises such a message: a routine flag there is noise for the nurses.
 CONFIDENT = 0.6
 SYMPTOM_INTENT = "report_symptom"
-FALLBACK_INTENT = "nlu_fallback"
 # A message that asks something: a question mark, or the way patients start a question.
 ASKS = re.compile(
     r"\?|\b(when|how long|how soon|can i|could i|is it ok|is it okay|should i|do i)\b", re.I
