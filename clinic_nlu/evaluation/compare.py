@@ -10,6 +10,9 @@ questions are decided by triage in the action server, not by the intent):
 - ``diet_early``: the same DIET stopped at 20 epochs (training accuracy is ~1.0 by epoch 10);
 - ``logreg``: Rasa's LogisticRegressionClassifier on the same features instead of DIET;
 - ``sparse``: n-grams + DIET, no MiniLM;
+- ``response_selector``: Rasa's retrieval intents: every information question becomes
+  ``faq/<intent>``, today's classifier decides "faq" or one of the other intents and a
+  ResponseSelector (on the same features) which answer;
 - ``*_patients``: trained on the gathered patient corpus only (``data/nlu/patients``).
 
 Usage (Rasa environment, from the project root):
@@ -22,6 +25,7 @@ import argparse
 import copy
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from clinic_common.topics import is_information_question
 from clinic_nlu.evaluation.intents import (
     calibrate,
     configured_thresholds,
@@ -110,12 +115,54 @@ def _with_diet(config: dict) -> dict:
     return config
 
 
+RETRIEVAL_INTENT = "faq"
+
+
+def _response_selector(config: dict) -> dict:
+    config = nlu_only(_with_minilm(config))
+    names = [c["name"] for c in config["pipeline"]]
+    # After the intent classifier, before FallbackClassifier (which only reads intents).
+    config["pipeline"].insert(names.index("FallbackClassifier"), {
+        "name": "ResponseSelector", "retrieval_intent": RETRIEVAL_INTENT, "epochs": 40,
+        "constrain_similarities": True, "random_seed": 2026,
+    })  # fmt: skip
+    return config
+
+
+def as_retrieval_intents(source: Path, target: Path) -> Path:
+    """A copy of the NLU data with every information question as ``faq/<intent>``.
+
+    Each answer key gets a response (the intent's name: the comparison reads which answer was
+    selected, not its text), since Rasa expects one for every retrieval intent.
+    """
+    shutil.rmtree(target, ignore_errors=True)  # no file of an earlier run left behind
+    target.mkdir(parents=True)
+    keys: set[str] = set()
+    for i, path in enumerate(sorted(source.rglob("*.yml"))):
+        data = yaml.safe_load(path.read_text())
+        for block in data.get("nlu") or []:
+            if "intent" in block and is_information_question(block["intent"]):
+                keys.add(block["intent"])
+                block["intent"] = f"{RETRIEVAL_INTENT}/{block['intent']}"
+        (target / f"{i:03}-{path.name}").write_text(yaml.safe_dump(data, sort_keys=False))
+    responses = {f"utter_{RETRIEVAL_INTENT}/{key}": [{"text": key}] for key in sorted(keys)}
+    (target / "responses.yml").write_text(
+        yaml.safe_dump({"version": "3.1", "responses": responses}, sort_keys=False)
+    )
+    return target
+
+
 VARIANTS: dict[str, Callable[[dict], dict]] = {
     "sentence_lr": _sentence_lr,
     "diet": _diet(60),
     "diet_early": _diet(20),
     "logreg": _logreg,
     "sparse": lambda config: _without_minilm(_diet(60)(config)),
+    "response_selector": _response_selector,
+}
+# Variants trained on a transformed copy of the NLU data.
+DATA_TRANSFORMS: dict[str, Callable[[Path, Path], Path]] = {
+    "response_selector": as_retrieval_intents,
 }
 PATIENTS_ONLY = Path("data/nlu/patients")
 
@@ -154,8 +201,11 @@ def markdown(results: dict) -> str:
 
 
 def run_variant(name: str, base: dict, work: Path, ambiguity: float, args) -> dict:
-    builder = VARIANTS[name.removesuffix("_patients")]
+    base_name = name.removesuffix("_patients")
+    builder = VARIANTS[base_name]
     nlu = PATIENTS_ONLY if name.endswith("_patients") else Path("data/nlu")
+    if base_name in DATA_TRANSFORMS:
+        nlu = DATA_TRANSFORMS[base_name](nlu, work / f"nlu-{name}")
     model, seconds = train_nlu(builder(base), name, work, nlu)
     logging.disable(logging.WARNING)
     topics = topics_of_intents(Path("data/answers"))
@@ -180,7 +230,8 @@ def main() -> None:
     parser.add_argument("--target-wrong", type=float, default=0.03)
     all_variants = [*VARIANTS, *(f"{v}_patients" for v in VARIANTS)]
     parser.add_argument("--variants", nargs="+",
-                        default=["sentence_lr", "diet", "diet_early", "logreg"],
+                        default=["sentence_lr", "diet", "diet_early", "logreg",
+                                 "response_selector"],
                         choices=all_variants)  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path("build/compare"))
     parser.add_argument("--out", type=Path, required=True)

@@ -51,11 +51,32 @@ def topics_of_intents(answers_dir: Path) -> dict[str, str]:
     return topic_routing.topics_of_intents(answers_dir, SPECIAL_TOPICS)
 
 
+def _answer_ranking(parsed: dict) -> list[dict]:
+    """The intents ranked with each retrieval intent replaced by the answers under it.
+
+    With a ResponseSelector, the intent classifier says "faq" and the selector which answer
+    (``faq/ask_flap``); the answer's intent is the response key, its confidence the product of
+    the two (the chance of that answer). Without one, the intent ranking as it is.
+    """
+    selectors = parsed.get("response_selector") or {}
+    ranked = []
+    for entry in parsed.get("intent_ranking") or [parsed["intent"]]:
+        selected = selectors.get(entry["name"])
+        if not selected:
+            ranked.append(entry)
+            continue
+        for answer in selected.get("ranking") or []:
+            ranked.append({
+                "name": answer["intent_response_key"].split("/", 1)[1],
+                "confidence": float(entry["confidence"]) * float(answer["confidence"]),
+            })  # fmt: skip
+    return sorted(ranked, key=lambda r: -float(r["confidence"]))
+
+
 def _top_intents(parsed: dict) -> tuple[str, float, float]:
     """The classifier's own top intent and the runner-up's confidence, whatever
     FallbackClassifier made of them."""
-    ranked = [r for r in parsed.get("intent_ranking") or [parsed["intent"]]
-              if r["name"] != FALLBACK]  # fmt: skip
+    ranked = [r for r in _answer_ranking(parsed) if r["name"] != FALLBACK]
     if not ranked:
         return FALLBACK, float(parsed["intent"]["confidence"]), 0.0
     runner_up = float(ranked[1]["confidence"]) if len(ranked) > 1 else 0.0
