@@ -17,9 +17,10 @@ real-world yardstick (``../shared/eval``), are dropped: the yardstick is never t
 near-copy across splits would flatter the test figures.
 
 A later batch is added with ``--add FILE.jsonl ...``: its messages join the training split
-only. The calibration and frozen test splits stay exactly as they were frozen; a new message
-from a page already in one of them, or from a page of the frozen triage set, is dropped, and
-so is one too close to a held-out or yardstick message.
+only (rows with an ``intent`` the NLU corpus, rows with a ``level`` the triage examples). The
+calibration and frozen test splits and the frozen triage set stay exactly as they were frozen;
+a new message from a page already in one of them is dropped, and so is one too close to a
+held-out or yardstick message.
 
 Usage: python tools/build_corpus.py GATHER_DIR [--eval ../shared/eval]
        python tools/build_corpus.py --add BATCH.jsonl [BATCH.jsonl ...] [--eval ../shared/eval]
@@ -182,7 +183,11 @@ def add_batches(paths: list[Path], yardstick: list[str]) -> None:
     held_out_pages = {page_key(r["source"]) for r in rows if r["split"] != "train"}
     triage_unseen = read_jsonl(ROOT / "tests" / "triage" / "unseen.jsonl")
     frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen}
-    batch = [dict(r, split="train", new=True) for path in paths for r in read_jsonl(path)]
+    gathered = [r for path in paths for r in read_jsonl(path)]
+    add_triage([r for r in gathered if "level" in r], frozen_pages, triage_unseen, yardstick)
+    batch = [dict(r, split="train", new=True) for r in gathered if "intent" in r]
+    if not batch:
+        return
     unknown = sorted({r["intent"] for r in batch} - {r["intent"] for r in rows})
     if unknown:
         raise SystemExit(f"unknown intents in the batch: {', '.join(unknown)}")
@@ -197,6 +202,39 @@ def add_batches(paths: list[Path], yardstick: list[str]) -> None:
     added = [r for r in kept if r.get("new")]
     pages = {page_key(r["source"]) for r in added}
     print(f"  added to train: {len(added)} messages from {len(pages)} pages")
+
+
+TRIAGE_LEVELS = ("none", "routine_followup", "contact_team_today", "emergency")
+
+
+def add_triage(
+    batch: list[dict], frozen_pages: set[str], unseen: list[dict], yardstick: list[str]
+) -> None:
+    """Add gathered symptom descriptions (rows with a ``level``) to the triage training set.
+
+    The frozen triage set stays as it was: a description from one of its pages, or from a page
+    of a held-out NLU split, is dropped, and so is one too close to a frozen or yardstick one.
+    """
+    if not batch:
+        return
+    wrong = sorted({r["level"] for r in batch} - set(TRIAGE_LEVELS))
+    if wrong:
+        raise SystemExit(f"unknown triage levels in the batch: {', '.join(wrong)}")
+    examples = ROOT / "data" / "triage" / "examples.jsonl"
+    train = [dict(r, split="train") for r in read_jsonl(examples)]
+    print(f"triage descriptions in the new batches: {len(batch)}")
+    fresh = [dict(r, split="train", new=True) for r in batch
+             if page_key(r["source"]) not in frozen_pages]  # fmt: skip
+    print(f"  dropped {len(batch) - len(fresh)}: from a page of a held-out split or the frozen "
+          "triage set")  # fmt: skip
+    frozen = [dict(r, split="test") for r in unseen]
+    kept = drop_near_duplicates(train + fresh + frozen, yardstick)
+    write_triage([r for r in kept if r["split"] == "train"],
+                 [r for r in kept if r["split"] == "test"])  # fmt: skip
+    added = [r for r in kept if r.get("new")]
+    counts = {level: sum(r["level"] == level for r in added) for level in TRIAGE_LEVELS}
+    pages = {page_key(r["source"]) for r in added}
+    print(f"  added to triage training: {len(added)} from {len(pages)} pages, {counts}")
 
 
 def main() -> None:
