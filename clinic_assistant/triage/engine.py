@@ -24,7 +24,7 @@ NEGATED = "triage_negated"
 CUE_SETS = (
     "resolution_cues", "recurrence_cues", "general_cues_strong", "general_cues_before",
     "general_cues_weak", "personal_cues", "present_cues", "history_cues", "long_ago_cues",
-    "wait_cues", "feeling_cues", "despair_cues",
+    "wait_cues", "feeling_cues", "despair_cues", "ongoing_cues",
 )  # fmt: skip
 REQUESTS = ("personal_decision", "nurse_request")
 TEMPERATURE_WORDS = {
@@ -116,6 +116,16 @@ def _load_signs(path: Path) -> list[Sign]:
     ]
 
 
+def _words(items: list, where: str) -> set[str]:
+    """A word list of the triage data. YAML reads a bare on, off, yes or no as true or false,
+    and a list holding True never matches the word "on": "the pain has gone on for hours" was
+    read as pain that had gone. Such a list is refused rather than silently wrong."""
+    not_words = [item for item in items if not isinstance(item, str)]
+    if not_words:
+        raise ValueError(f"{where}: {not_words} are not words (quote on, off, yes and no)")
+    return set(items)
+
+
 class TriageEngine:
     """Assesses patient messages. Build once per process (loading takes about a second)."""
 
@@ -129,11 +139,17 @@ class TriageEngine:
             measured_fever="symptom", high_fever="symptom", normal_temperature="modifier"
         )
         self.kinds.update({name: "request" for name in REQUESTS})
-        self.not_before = {name: set(spec.get("not_before", [])) for name, spec in concepts.items()}
-        self.not_after = {name: set(spec.get("not_after", [])) for name, spec in concepts.items()}
-        self.not_after["personal_decision"] = set(context["personal_decision_not_after"])
+        self.not_before = {name: _words(spec.get("not_before", []), f"{name}.not_before")
+                           for name, spec in concepts.items()}  # fmt: skip
+        self.not_after = {name: _words(spec.get("not_after", []), f"{name}.not_after")
+                          for name, spec in concepts.items()}  # fmt: skip
+        self.not_after["personal_decision"] = _words(
+            context["personal_decision_not_after"], "personal_decision_not_after"
+        )
         self.contractions = context["contractions"]
-        self.resolution_not_before = set(context["resolution_not_before"])
+        self.resolution_not_before = _words(
+            context["resolution_not_before"], "resolution_not_before"
+        )
         self._check_signs()
         # Concepts behind emergency signs: a weak general cue ("is it normal to have chest
         # pain?") does not set them aside, as a patient who has them often asks that way.
@@ -260,8 +276,13 @@ class TriageEngine:
         return bool(weak) and not self._in(cues["personal_cues"], sentence)
 
     def _is_history(self, span: Span, sentence: Span, cues: dict[str, list[Span]]) -> bool:
-        if self._in(cues["long_ago_cues"], sentence):
-            return True
+        present = self._in(cues["present_cues"], sentence)
+        for cue in self._in(cues["long_ago_cues"], sentence):
+            # "a clot years back and now a pain in my chest": the "now" between the story and
+            # the symptom brings it to the present.
+            start, end = (cue.end, span.start) if cue.end <= span.start else (span.end, cue.start)
+            if not any(start <= p.start and p.end <= end for p in present):
+                return True
         # "my husband had a fall and now he is grey": someone else's story, happening now.
         if self._in(cues["present_cues"], sentence):
             return False
@@ -284,6 +305,8 @@ class TriageEngine:
             before = cue.doc[cue.start - 1].lower_ if cue.start > 0 else ""
             # "has not stopped" is the opposite of an end.
             if following in self.resolution_not_before or before in NEGATIONS:
+                return False
+            if any(c.start == cue.start for c in cues["ongoing_cues"]):
                 return False
             return not any(c.start <= cue.start < c.end for c in concept_spans)
 

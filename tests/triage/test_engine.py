@@ -1,5 +1,7 @@
 """How the triage engine reads patients' language, beyond the test set's cases."""
 
+from pathlib import Path
+
 import pytest
 
 from clinic_assistant.triage import TriageEngine
@@ -50,3 +52,18 @@ def test_requests_are_recognised_with_their_kind(triage_engine: TriageEngine) ->
     assert nurse.nurse_request and not nurse.personal_decision
     assert personal.personal_decision and not personal.nurse_request
     assert nurse.level == personal.level == "routine_followup"
+
+
+def test_refuses_triage_data_whose_word_list_yaml_read_as_true_or_false(tmp_path) -> None:
+    # A bare `on` in a YAML list is the boolean true: the list then never matches the word,
+    # and "the pain has gone on for hours" was read as a pain that had gone.
+    data = Path(__file__).resolve().parents[2] / "data" / "triage"
+    for name in ("concepts.yml", "signs.yml", "context.yml"):
+        (tmp_path / name).write_text((data / name).read_text())
+    context = tmp_path / "context.yml"
+    context.write_text(
+        context.read_text().replace("resolution_not_before: [", "resolution_not_before: [on, ", 1)
+    )
+
+    with pytest.raises(ValueError, match=r"resolution_not_before.*quote on, off"):
+        TriageEngine(tmp_path)
