@@ -6,7 +6,10 @@ own; see ``tools/build_corpus.py``) and, as topics, on the real-world yardstick
 (``../shared/eval/realworld-dev.json``: information questions only, since symptoms and personal
 questions are decided by triage in the action server, not by the intent):
 
-- ``diet``: today's pipeline (MiniLM + n-grams, DIET with one transformer layer, 60 epochs);
+- ``sentence_lr``: today's pipeline (MiniLM + n-grams, logistic regression on the sentence
+  features, ``clinic_nlu/components/intent_classifier.py``);
+- ``diet``: the pipeline before it (the same features, DIET with one transformer layer, 60
+  epochs);
 - ``diet_early``: the same DIET stopped at 20 epochs (training accuracy is ~1.0 by epoch 10);
 - ``logreg``: Rasa's LogisticRegressionClassifier on the same features instead of DIET;
 - ``sparse``: n-grams + DIET, no MiniLM;

@@ -19,10 +19,11 @@ from clinic_common.topics import read_labelled
 
 pytestmark = pytest.mark.conversation
 
-# Measured with `make evaluate` (results/evaluate.md, 2026-12-01): 63.9% right, 20.1% wrong
-# (answering the model's best guess below the threshold: 53.4% and 13.1% before, README).
-RIGHT_FLOOR = 0.635
-WRONG_CEILING = 0.205
+# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the fourth corpus batch
+# and the 0.62 threshold): 64.2% right, 21.4% wrong (63.9% and 20.1% before it; 53.4% and 13.1%
+# before best guesses were answered below the threshold, README).
+RIGHT_FLOOR = 0.64
+WRONG_CEILING = 0.215
 # Plain questions (no sign, not a personal decision) flagged at all / raised to same-day.
 FLAGGED_CEILING = 0.055
 RAISED_CEILING = 0.035
