@@ -26,11 +26,7 @@ from clinic_assistant.answers.service import AnswerService, AnswerView
 from clinic_assistant.dialogue.situation import Situation
 from clinic_assistant.dialogue.turn import NURSE_BUTTON, Button, Turn
 from clinic_assistant.triage import Assessment
-from clinic_common.topics import (
-    BEST_GUESS_CONFIDENCE,
-    NOT_INFORMATION_QUESTIONS,
-    is_information_question,
-)
+from clinic_common.topics import BEST_GUESS_CONFIDENCE, is_information_question
 
 # Offered when the model's own ranking does not give enough informational topics.
 DEFAULT_SUGGESTION_INTENTS = ("ask_options", "ask_timing", "ask_what_is")
@@ -205,8 +201,7 @@ class TurnContext:
     # ------------------------------------------------------------------ offering topics
     def question_guesses(self) -> list[str]:
         """The model's ranked intents that are information questions, best first."""
-        ranked = self.turn.intent_ranking
-        return [name for name, _ in ranked if name not in NOT_INFORMATION_QUESTIONS]
+        return [name for name, _ in self.turn.intent_ranking if is_information_question(name)]
 
     def suggestions(self) -> tuple[Button, ...]:
         ranked = self.question_guesses()

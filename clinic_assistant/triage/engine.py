@@ -284,7 +284,7 @@ class TriageEngine:
             if not any(start <= p.start and p.end <= end for p in present):
                 return True
         # "my husband had a fall and now he is grey": someone else's story, happening now.
-        if self._in(cues["present_cues"], sentence):
+        if present:
             return False
         terminators = {t.lower() for t in self.negex.termination}  # type: ignore[attr-defined]
         for cue in self._in(cues["history_cues"], sentence):

@@ -22,9 +22,13 @@ import logging
 from collections import defaultdict
 from pathlib import Path
 
-from clinic_nlu.evaluation.intents import INFORMATION_TOPICS, read_labelled, topics_of_intents
+from clinic_nlu.evaluation.intents import (
+    FALLBACK,
+    INFORMATION_TOPICS,
+    read_labelled,
+    topics_of_intents,
+)
 
-FALLBACK = "nlu_fallback"
 NOT_SCORED = {"ask_more"}  # needs the conversation before it
 FROZEN = Path("tests/nlu/real_test.yml")
 TRIAGE = Path("tests/triage/unseen.jsonl")

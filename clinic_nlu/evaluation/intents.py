@@ -23,7 +23,7 @@ import yaml
 from clinic_common import topics as topic_routing
 from clinic_common.topics import read_labelled
 
-FALLBACK = "nlu_fallback"
+FALLBACK = topic_routing.FALLBACK_INTENT
 # Intents whose topic is not given by a curated answer routed from them.
 # "tell me more" continues whatever was discussed: its own pseudo-topic here.
 SPECIAL_TOPICS = {**topic_routing.SPECIAL_TOPICS, "ask_more": "ask_more"}
@@ -49,6 +49,11 @@ class Prediction:
 
 def topics_of_intents(answers_dir: Path) -> dict[str, str]:
     return topic_routing.topics_of_intents(answers_dir, SPECIAL_TOPICS)
+
+
+def same_topic(topics: dict[str, str], predicted: str, expected: str) -> bool:
+    """Whether two intents lead to the same reply topic (an intent without one is its own)."""
+    return topics.get(predicted, predicted) == topics.get(expected, expected)
 
 
 def _answer_ranking(parsed: dict) -> list[dict]:
@@ -111,7 +116,7 @@ def metrics(
     labels = sorted(set(expected))
     wrong = [
         p for p, d in zip(predictions, decided, strict=True)
-        if d != FALLBACK and topics.get(d, d) != topics.get(p.expected, p.expected)
+        if d != FALLBACK and not same_topic(topics, d, p.expected)
     ]  # fmt: skip
     return {
         "threshold": threshold,
@@ -154,10 +159,7 @@ def best_guesses(
         in_slice = [p for p in fallen if low <= p.confidence < high]
         if not in_slice:
             continue
-        right = sum(
-            topics.get(p.predicted, p.predicted) == topics.get(p.expected, p.expected)
-            for p in in_slice
-        )
+        right = sum(same_topic(topics, p.predicted, p.expected) for p in in_slice)
         rows.append({"from": low, "to": high, "guesses": len(in_slice), "right": right})
     return rows
 
