@@ -4,7 +4,9 @@ A pattern is a sequence of single words separated by spaces:
   word     this word in any of its forms ("press" matches "pressed", "presses"): the engine sets
            each token's NORM to its lemma, so a plain word matches the lemma of either form
   word%   this word or a one-letter misspelling of it
-  word*    any word starting with word  a|b*|c  any one of these words
+  word*    any word starting with word  a|b*|c  any one of these words (single words only:
+           "going|carrying on" is going-or-carrying followed by on; write a phrase that differs
+           in more than one word as patterns of its own)
   ~N       up to N other words (never a negation word, never across . ? !)
   ?word    optional
 """

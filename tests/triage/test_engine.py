@@ -54,6 +54,53 @@ def test_requests_are_recognised_with_their_kind(triage_engine: TriageEngine) ->
     assert nurse.level == personal.level == "routine_followup"
 
 
+# Each of these phrases was in the data once as one pattern whose alternatives held a phrase
+# ("living|going on|carrying on"): alternatives are single words, so those patterns asked for
+# words in an order nobody writes, and never matched.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I just want to end it",
+        "there is no point going on",
+        "honestly I don't want to be here anymore",
+        "they would be better off without me",
+    ],
+)
+def test_hears_despair_however_it_is_put(triage_engine: TriageEngine, text: str) -> None:
+    assert triage_engine.assess(text).despair
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I choose between them",
+        "do I still need radiotherapy",
+        "do I need more surgery",
+        "can you go through my pathology report with me",
+        "whats my next step",
+        "who should we believe",
+    ],
+)
+def test_hears_a_question_only_the_patients_own_team_can_answer(
+    triage_engine: TriageEngine, text: str
+) -> None:
+    assessment = triage_engine.assess(text)
+    assert assessment.personal_decision
+    assert assessment.level == "routine_followup"
+
+
+def test_double_vision_is_an_emergency_in_either_wording(triage_engine: TriageEngine) -> None:
+    assert triage_engine.assess("I keep seeing double since this morning").level == "emergency"
+    assert triage_engine.assess("sudden double vision").level == "emergency"
+
+
+def test_pain_off_the_scale_is_pain_out_of_control(triage_engine: TriageEngine) -> None:
+    assert triage_engine.assess("the pain is off the scale").level == "contact_team_today"
+    assert triage_engine.assess("the pain is so bad even with the codeine").level == (
+        "contact_team_today"
+    )
+
+
 def test_refuses_triage_data_whose_word_list_yaml_read_as_true_or_false(tmp_path) -> None:
     # A bare `on` in a YAML list is the boolean true: the list then never matches the word,
     # and "the pain has gone on for hours" was read as a pain that had gone.
