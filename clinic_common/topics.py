@@ -20,6 +20,8 @@ SPECIAL_TOPICS = {
 
 # The intent the NLU gives a message it is not sure of (Rasa's FallbackClassifier).
 FALLBACK_INTENT = "nlu_fallback"
+# A question only the patient's own team can answer ("am I a candidate", "what do my results mean").
+PERSONAL_INTENT = "ask_personal_decision"
 # Intents that are not an information question: never offered as a topic button, never
 # answered as the model's best guess below the fallback threshold.
 NOT_INFORMATION_QUESTIONS = frozenset({
@@ -33,8 +35,18 @@ NOT_INFORMATION_QUESTIONS = frozenset({
 # yardstick: the lowest bound at which guesses are right more often than wrong in every
 # 0.05-wide slice above it, pooled over the page-grouped cross-validation folds and the
 # calibration split (`make crossval`, `make calibrate`: the "best guesses" tables). On
-# 2026-12-01: 0.30-0.35 right 44 of 90, 0.35-0.40 82 of 135, every slice above 58-71%.
+# 2026-12-01, fifth corpus batch: 0.30-0.35 right 68 of 137, 0.35-0.40 77 of 144, every slice
+# above 57-76%.
 BEST_GUESS_CONFIDENCE = 0.35
+# A message the model does not answer as a personal question, but gives at least this
+# probability of being one, is treated as one: the team is flagged (routine) and the patient
+# told only their team can say what is right for them, then given the general answer. Chosen
+# like the others on our own held-out data (`make crossval` and `make calibrate`: the
+# "personal-decision probability" tables), never the frozen split or the yardstick: the lowest
+# bound at which plain questions flagged by it stay at or under 1% of plain questions, pooled
+# (2026-12-01: 0.40 flags 28 of 2,910, 0.35 31; at 0.40 it catches 107 of the 233 personal
+# questions, of 435, that the model did not answer as personal).
+PERSONAL_LEANING = 0.40
 
 
 def is_information_question(intent: str) -> bool:

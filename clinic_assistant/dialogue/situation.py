@@ -16,6 +16,7 @@ from clinic_assistant.dialogue.turn import Turn
 from clinic_assistant.flags import Urgency
 from clinic_assistant.triage import Assessment
 from clinic_common.contract import URGENT_LEVELS, Triage, most_urgent, rank
+from clinic_common.topics import PERSONAL_INTENT, PERSONAL_LEANING
 
 # What the dialogue asks the assistant to do with a turn (one per action).
 KINDS = ("answer", "fallback", "symptom", "decision", "nurse")
@@ -57,7 +58,7 @@ def decide(turn: Turn, kind: str, assessment: Assessment, ongoing: Urgency | Non
         raise ValueError(f"unknown kind of turn {kind!r}")
     symptoms = symptom_triage(assessment)
     wants_nurse = assessment.nurse_request or kind == "nurse"
-    personal = assessment.personal_decision or kind == "decision"
+    personal = assessment.personal_decision or kind == "decision" or leans_personal(turn, kind)
     feelings_only = assessment.feelings and symptoms.level == "none"
     despair = assessment.despair or turn.intent == "express_despair"
     unclear_symptom = (
@@ -84,6 +85,14 @@ def decide(turn: Turn, kind: str, assessment: Assessment, ongoing: Urgency | Non
         handler="",
     )  # fmt: skip
     return _with_handler(situation, turn, assessment)
+
+
+def leans_personal(turn: Turn, kind: str) -> bool:
+    """A question the model did not take for a personal one, but leaned towards enough that it
+    most likely is one ("with my margins, is lipofilling still an option?")."""
+    return kind in ("answer", "fallback") and (
+        turn.confidence_of(PERSONAL_INTENT) >= PERSONAL_LEANING
+    )
 
 
 def _with_handler(s: Situation, turn: Turn, assessment: Assessment) -> Situation:

@@ -50,6 +50,10 @@ class Turn:
     def best_guess(self) -> str:
         return self.top_guess[0]
 
+    def confidence_of(self, intent: str) -> float:
+        """The model's confidence in ``intent``, wherever it ranks it (0.0 if not ranked)."""
+        return next((conf for name, conf in self.intent_ranking if name == intent), 0.0)
+
     def entity_values(self, entity: str) -> tuple[str, ...]:
         return self.entities.get(entity, ())
 

@@ -27,6 +27,8 @@ from clinic_nlu.evaluation.intents import (
     best_guesses,
     configured_thresholds,
     metrics,
+    personal_leaning_table,
+    personal_leanings,
     predict,
     read_labelled,
     topics_of_intents,
@@ -78,8 +80,12 @@ def main() -> None:
         predictions += fold_predictions
         per_fold.append({"fold": number, "training_seconds": seconds,
                          **metrics(fold_predictions, topics, threshold, ambiguity)})  # fmt: skip
-    result = {"folds": per_fold, "pooled": metrics(predictions, topics, threshold, ambiguity),
-              "best_guesses": best_guesses(predictions, topics, threshold, ambiguity)}  # fmt: skip
+    result = {
+        "folds": per_fold,
+        "pooled": metrics(predictions, topics, threshold, ambiguity),
+        "best_guesses": best_guesses(predictions, topics, threshold, ambiguity),
+        "personal_leanings": personal_leanings(predictions, threshold, ambiguity),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=1))
     pooled = result["pooled"]
@@ -90,6 +96,7 @@ def main() -> None:
         f"fallback {pooled['fallback_rate']:.3f}"
     )
     text += "\n" + best_guess_table(result["best_guesses"])
+    text += "\n" + personal_leaning_table(result["personal_leanings"])
     args.out.with_suffix(".txt").write_text(text + "\n")
     print(text)
 

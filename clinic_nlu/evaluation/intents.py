@@ -24,6 +24,12 @@ from clinic_common import topics as topic_routing
 from clinic_common.topics import read_labelled
 
 FALLBACK = topic_routing.FALLBACK_INTENT
+PERSONAL_INTENT = topic_routing.PERSONAL_INTENT
+# Messages that are not plain questions: for these a flag for the team is no false alarm.
+TEAM_OR_FEELINGS = {
+    PERSONAL_INTENT, "request_nurse", "report_symptom", "express_worry", "express_despair",
+    "complain",
+}  # fmt: skip
 # Intents whose topic is not given by a curated answer routed from them.
 # "tell me more" continues whatever was discussed: its own pseudo-topic here.
 SPECIAL_TOPICS = {**topic_routing.SPECIAL_TOPICS, "ask_more": "ask_more"}
@@ -37,6 +43,9 @@ class Prediction:
     confidence: float
     unknown_words: bool
     runner_up: float = 0.0
+    # The classifier's probability that the message asks a question only the patient's own
+    # team can answer (``ask_personal_decision``), wherever it ranks it.
+    personal: float = 0.0
 
     def decided(self, threshold: float, ambiguity: float = 0.0) -> str:
         """The intent the assistant acts on, as FallbackClassifier decides it."""
@@ -78,6 +87,12 @@ def _answer_ranking(parsed: dict) -> list[dict]:
     return sorted(ranked, key=lambda r: -float(r["confidence"]))
 
 
+def _confidence_of(parsed: dict, intent: str) -> float:
+    return next(
+        (float(r["confidence"]) for r in _answer_ranking(parsed) if r["name"] == intent), 0.0
+    )
+
+
 def _top_intents(parsed: dict) -> tuple[str, float, float]:
     """The classifier's own top intent and the runner-up's confidence, whatever
     FallbackClassifier made of them."""
@@ -98,9 +113,10 @@ def predict(model: Path, messages: list[tuple[str, str]]) -> list[Prediction]:
         for text, expected in messages:
             parsed = await agent.parse_message(text)
             intent, confidence, runner_up = _top_intents(parsed)
-            predictions.append(
-                Prediction(text, expected, intent, confidence, "unknown_words" in parsed, runner_up)
-            )
+            predictions.append(Prediction(
+                text, expected, intent, confidence, "unknown_words" in parsed, runner_up,
+                personal=_confidence_of(parsed, PERSONAL_INTENT),
+            ))  # fmt: skip
         return predictions
 
     return asyncio.run(parse_all())
@@ -164,6 +180,44 @@ def best_guesses(
     return rows
 
 
+def personal_leanings(
+    predictions: list[Prediction], threshold: float, ambiguity: float
+) -> list[dict]:
+    """How far the classifier leans towards "only your team can answer this" where it does not
+    decide so: per 0.05-wide slice of the personal-decision probability, the messages not
+    answered as personal that are personal questions and those that are plain questions (not
+    a symptom, a request for a person or feelings), to choose ``PERSONAL_LEANING`` from."""
+    undecided = [p for p in predictions if p.decided(threshold, ambiguity) != PERSONAL_INTENT]
+    rows = []
+    for step in range(5, 100, 5):
+        low, high = step / 100, (step + 5) / 100
+        in_slice = [p for p in undecided if low <= p.personal < high]
+        if not in_slice:
+            continue
+        rows.append({
+            "from": low, "to": high,
+            "personal": sum(p.expected == PERSONAL_INTENT for p in in_slice),
+            "plain": sum(p.expected not in TEAM_OR_FEELINGS for p in in_slice),
+        })  # fmt: skip
+    plain_total = sum(p.expected not in TEAM_OR_FEELINGS for p in predictions)
+    personal_total = sum(p.expected == PERSONAL_INTENT for p in predictions)
+    return [dict(r, plain_total=plain_total, personal_total=personal_total) for r in rows]
+
+
+def personal_leaning_table(rows: list[dict]) -> str:
+    lines = ["personal-decision probability where the message is not answered as personal:",
+             "  probability  personal  plain  (at or above: personal, plain)"]  # fmt: skip
+    for i, row in enumerate(rows):
+        above = rows[i:]
+        personal, plain = sum(r["personal"] for r in above), sum(r["plain"] for r in above)
+        lines.append(
+            f"  {row['from']:.2f}-{row['to']:.2f}  {row['personal']:8}  {row['plain']:5}"
+            f"  ({personal} of {row['personal_total']}, {plain} of {row['plain_total']}"
+            f" = {plain / max(row['plain_total'], 1):.1%})"
+        )
+    return "\n".join(lines)
+
+
 def best_guess_table(rows: list[dict]) -> str:
     lines = ["best guesses below the threshold (information questions), by confidence:",
              "  confidence   guesses  right"]  # fmt: skip
@@ -202,6 +256,7 @@ def evaluate(
         "target_wrong_answer_rate": target_wrong,
         "confusions": confusions(predictions, threshold, ambiguity),
         "best_guesses": best_guesses(predictions, topics, threshold, ambiguity),
+        "personal_leanings": personal_leanings(predictions, threshold, ambiguity),
         "sweep": points,
         "predictions": [asdict(p) for p in predictions],
     }
@@ -258,6 +313,7 @@ def summary(result: dict) -> str:
     lines.append("most frequent confusions at the configured threshold:")
     lines += [f"  {c['count']:3} {c['expected']} -> {c['predicted']}" for c in result["confusions"]]
     lines.append(best_guess_table(result["best_guesses"]))
+    lines.append(personal_leaning_table(result["personal_leanings"]))
     return "\n".join(lines)
 
 

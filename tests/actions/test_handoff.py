@@ -32,6 +32,33 @@ def test_a_personal_decision_is_recognised_even_when_the_model_heard_a_flap_ques
     assert run.topics == ["needs_surgeon_decision", "option_flap"]
 
 
+def test_a_question_the_model_leans_towards_personal_is_flagged_for_the_team(
+    app_context: AppContext, run_action
+) -> None:
+    # Words the personal-question cues do not know; the model's second choice is personal.
+    text = "with a 4cm lump in a B cup, is lipofilling realistic after the lumpectomy"
+    tracker = make_tracker(
+        text, "ask_fat_grafting", 0.5, ranking=[("ask_fat_grafting", 0.5),
+                                              ("ask_personal_decision", 0.42)]
+    )  # fmt: skip
+    run = run_action(ActionAnswerQuestion(app_context), tracker)
+    assert run.topics == ["needs_surgeon_decision", "option_fat_grafting"]
+    assert run.customs[0]["triage"]["level"] == "routine_followup"
+
+
+def test_a_faint_lean_towards_personal_leaves_a_plain_question_unflagged(
+    app_context: AppContext, run_action
+) -> None:
+    text = "how is lipofilling done"
+    tracker = make_tracker(
+        text, "ask_fat_grafting", 0.7, ranking=[("ask_fat_grafting", 0.7),
+                                              ("ask_personal_decision", 0.2)]
+    )  # fmt: skip
+    run = run_action(ActionAnswerQuestion(app_context), tracker)
+    assert run.topics == ["option_fat_grafting"]
+    assert run.customs[0]["triage"]["level"] == "none"
+
+
 def test_asking_what_results_mean_gets_no_interpretation(
     app_context: AppContext, run_action
 ) -> None:
