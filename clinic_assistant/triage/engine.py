@@ -43,6 +43,8 @@ class Sign:
     all: tuple[tuple[str, ...], ...]
     also: tuple[tuple[str, ...], ...] = ()
     unless: tuple[str, ...] = ()
+    # Keeps its level when the patient says it is over (a stroke's signs that passed).
+    even_if_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,13 @@ class Finding:
     level: str
     reason: str
     resolved: bool = False
+    even_if_over: bool = False
 
     @property
     def effective_level(self) -> str:
-        """A sign that is over or was treated counts as routine follow-up at most."""
-        if self.resolved and rank(self.level) > rank("routine_followup"):
+        """A sign that is over or was treated counts as routine follow-up at most, unless it
+        is one that matters even when it has passed."""
+        if self.resolved and not self.even_if_over and rank(self.level) > rank("routine_followup"):
             return "routine_followup"
         return self.level
 
@@ -111,6 +115,7 @@ def _load_signs(path: Path) -> list[Sign]:
             all=tuple(_group(item) for item in raw["all"]),
             also=tuple(_group(item) for item in raw.get("also", [])),
             unless=tuple(raw.get("unless", [])),
+            even_if_over=bool(raw.get("even_if_over", False)),
         )
         for raw in yaml.safe_load(path.read_text())["signs"]
     ]
@@ -374,7 +379,9 @@ class TriageEngine:
                     symptoms = {c for c in used if self.kinds.get(c, "symptom") == "symptom"}
                     in_use = symptoms & (state.present | message_present)
                     resolved = bool(in_use) and not (in_use & (state.active | message_active))
-                    findings.append(Finding(sign.id, sign.level, sign.reason, resolved))
+                    findings.append(
+                        Finding(sign.id, sign.level, sign.reason, resolved, sign.even_if_over)
+                    )
                     break
         return findings
 

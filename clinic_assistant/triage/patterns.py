@@ -52,7 +52,10 @@ def compile_pattern(pattern: str, lemma: Lemma | None = None) -> list[dict[str, 
     """Matcher token patterns; with ``lemma``, plain words match every form of the word."""
     tokens: list[dict[str, Any]] = []
     for element in pattern.lower().split():
-        if re.fullmatch(r"~\d", element):
+        if element.startswith("~"):
+            # "~10" was once read as the word "~10": a gap of two digits never matched.
+            if not re.fullmatch(r"~\d+", element):
+                raise PatternError(f"bad gap {element!r} in {pattern!r}")
             gap = int(element[1:])
             tokens.append({"LOWER": {"NOT_IN": GAP_EXCLUDED}, "OP": f"{{0,{gap}}}"})
             continue
