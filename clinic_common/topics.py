@@ -35,8 +35,8 @@ NOT_INFORMATION_QUESTIONS = frozenset({
 # yardstick: the lowest bound at which guesses are right more often than wrong in every
 # 0.05-wide slice above it, pooled over the page-grouped cross-validation folds and the
 # calibration split (`make crossval`, `make calibrate`: the "best guesses" tables). On
-# 2026-12-01, fifth corpus batch: 0.30-0.35 right 68 of 137, 0.35-0.40 77 of 144, every slice
-# above 57-76%.
+# 2026-12-01, sixth corpus batch, threshold 0.66: 0.30-0.35 right 78 of 161, 0.35-0.40 84 of
+# 158, every slice above 57-74%.
 BEST_GUESS_CONFIDENCE = 0.35
 # A message the model does not answer as a personal question, but gives at least this
 # probability of being one, is treated as one: the team is flagged (routine) and the patient
@@ -44,8 +44,8 @@ BEST_GUESS_CONFIDENCE = 0.35
 # like the others on our own held-out data (`make crossval` and `make calibrate`: the
 # "personal-decision probability" tables), never the frozen split or the yardstick: the lowest
 # bound at which plain questions flagged by it stay at or under 1% of plain questions, pooled
-# (2026-12-01: 0.40 flags 28 of 2,910, 0.35 31; at 0.40 it catches 107 of the 233 personal
-# questions, of 435, that the model did not answer as personal).
+# (2026-12-01, sixth corpus batch: 0.40 flags 30 of 3,354, 0.35 34; at 0.40 it catches 118 of
+# the 241 personal questions, of 435, that the model did not answer as personal).
 PERSONAL_LEANING = 0.40
 
 
