@@ -19,13 +19,15 @@ from clinic_common.topics import read_labelled
 
 pytestmark = pytest.mark.conversation
 
-# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the fourth corpus batch
-# and the 0.62 threshold): 64.2% right, 21.4% wrong (63.9% and 20.1% before it; 53.4% and 13.1%
-# before best guesses were answered below the threshold, README).
+# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the sixth corpus batch,
+# the 0.66 threshold and questions the model leans towards personal): 64.5% right, 21.7% wrong
+# (after the fourth batch 64.2% and 21.4%; before best guesses were answered below the
+# threshold 53.4% and 13.1%, README).
 RIGHT_FLOOR = 0.64
-WRONG_CEILING = 0.215
-# Plain questions (no sign, not a personal decision) flagged at all / raised to same-day.
-FLAGGED_CEILING = 0.055
+WRONG_CEILING = 0.22
+# Plain questions (no sign, not a personal decision) flagged at all / raised to same-day:
+# 16 and 5 of 276 (13 flagged without the personal leaning, README).
+FLAGGED_CEILING = 0.06
 RAISED_CEILING = 0.035
 
 

