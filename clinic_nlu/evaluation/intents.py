@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -170,14 +171,22 @@ def best_guesses(
         and topic_routing.is_information_question(p.predicted)
     ]  # fmt: skip
     rows = []
-    for step in range(20, 100, 5):
-        low, high = step / 100, (step + 5) / 100
-        in_slice = [p for p in fallen if low <= p.confidence < high]
-        if not in_slice:
-            continue
+    for low, high, in_slice in _by_slice(fallen, lambda p: p.confidence, start=20):
         right = sum(same_topic(topics, p.predicted, p.expected) for p in in_slice)
         rows.append({"from": low, "to": high, "guesses": len(in_slice), "right": right})
     return rows
+
+
+def _by_slice(
+    predictions: list[Prediction], value: Callable[[Prediction], float], start: int
+) -> Iterator[tuple[float, float, list[Prediction]]]:
+    """The predictions in 0.05-wide slices of ``value`` from ``start`` hundredths up to 1
+    (empty slices left out)."""
+    for step in range(start, 100, 5):
+        low, high = step / 100, (step + 5) / 100
+        in_slice = [p for p in predictions if low <= value(p) < high]
+        if in_slice:
+            yield low, high, in_slice
 
 
 def personal_leanings(
@@ -189,11 +198,7 @@ def personal_leanings(
     a symptom, a request for a person or feelings), to choose ``PERSONAL_LEANING`` from."""
     undecided = [p for p in predictions if p.decided(threshold, ambiguity) != PERSONAL_INTENT]
     rows = []
-    for step in range(5, 100, 5):
-        low, high = step / 100, (step + 5) / 100
-        in_slice = [p for p in undecided if low <= p.personal < high]
-        if not in_slice:
-            continue
+    for low, high, in_slice in _by_slice(undecided, lambda p: p.personal, start=5):
         rows.append({
             "from": low, "to": high,
             "personal": sum(p.expected == PERSONAL_INTENT for p in in_slice),

@@ -1,9 +1,9 @@
-"""The personal-leaning table that ``PERSONAL_LEANING`` is chosen from (``make crossval``,
-``make calibrate``): what it counts, and what it leaves out."""
+"""The tables ``BEST_GUESS_CONFIDENCE`` and ``PERSONAL_LEANING`` are chosen from (``make
+crossval``, ``make calibrate``): what they count, and what they leave out."""
 
 from __future__ import annotations
 
-from clinic_nlu.evaluation.intents import Prediction, personal_leanings
+from clinic_nlu.evaluation.intents import Prediction, best_guesses, personal_leanings
 
 
 def prediction(expected: str, predicted: str, confidence: float, personal: float) -> Prediction:
@@ -32,3 +32,17 @@ def test_a_personal_question_below_the_fallback_threshold_counts_as_not_answered
     rows = personal_leanings([unsure], threshold=0.6, ambiguity=0.1)
 
     assert [(r["from"], r["personal"]) for r in rows] == [(0.4, 1)]
+
+
+def test_counts_best_guesses_below_the_threshold_by_confidence_and_whether_they_were_right():
+    topics = {"ask_flap": "option_flap", "ask_implant": "option_implant"}
+    predictions = [
+        prediction("ask_flap", "ask_flap", 0.32, 0.0),  # right guess
+        prediction("ask_flap", "ask_implant", 0.33, 0.0),  # wrong guess, same slice
+        prediction("ask_flap", "ask_flap", 0.9, 0.0),  # answered, not a guess
+        prediction("greet", "greet", 0.3, 0.0),  # not an information question
+    ]
+
+    rows = best_guesses(predictions, topics, threshold=0.6, ambiguity=0.1)
+
+    assert rows == [{"from": 0.3, "to": 0.35, "guesses": 2, "right": 1}]
