@@ -292,13 +292,16 @@ class Fallback(Handler):
     def _follow_up(ctx: TurnContext) -> bool:
         """A short follow-up the model is unsure of ("is that permanent?", "and how long does
         it take?") is answered inside the topic just discussed, when one of the model's three
-        best guesses is that topic: the conversation and the model agree."""
+        best guesses is that topic (the conversation and the model agree), or when the model
+        has no guess worth answering at all: then the conversation is all there is to go on."""
         topic = ctx.turn.slots.get("last_topic")
         if not topic or topic in NOT_FOLLOWED_UP or not FOLLOW_UP.search(ctx.turn.text):
             return False
         if len(ctx.turn.text.split()) > FOLLOW_UP_MAX_WORDS:
             return False
-        for intent in ctx.question_guesses()[:3]:
+        guesses = ctx.question_guesses()
+        model_lost = ctx.turn.top_guess[1] < BEST_GUESS_CONFIDENCE
+        for intent in guesses if model_lost else guesses[:3]:
             guess = ctx.answers.answer_for(intent)
             if guess is not None and guess.topic == topic:
                 ctx.answer(intent)

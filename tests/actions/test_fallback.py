@@ -73,6 +73,29 @@ def test_offers_topics_when_the_follow_up_does_not_match_the_topic_discussed(
     assert topic == "fallback"
 
 
+LOST_RANKING = [("nlu_fallback", 0.66), ("ask_margins", 0.15), ("ask_radiation", 0.11),
+                ("ask_implant", 0.1), ("ask_flap", 0.07), ("ask_risks", 0.05)]  # fmt: skip
+
+
+def test_a_follow_up_the_model_has_no_guess_for_is_answered_inside_the_topic_discussed(
+    app_context: AppContext, run_action
+) -> None:
+    # No guess reaches BEST_GUESS_CONFIDENCE: the conversation is all there is to go on.
+    tracker = make_tracker("is that permanent?", "nlu_fallback", 0.66, ranking=LOST_RANKING,
+                           slots={"last_topic": "risks"})  # fmt: skip
+    assert run_action(ActionDefaultFallback(app_context), tracker).custom["topic"] == "risks"
+
+
+def test_a_follow_up_the_model_reads_as_another_topic_is_not_forced_into_the_last_one(
+    app_context: AppContext, run_action
+) -> None:
+    ranking = [("nlu_fallback", 0.66), ("ask_radiation", 0.5), ("ask_margins", 0.2),
+               ("ask_implant", 0.1), ("ask_flap", 0.07), ("ask_risks", 0.05)]  # fmt: skip
+    tracker = make_tracker("is that after radiotherapy?", "nlu_fallback", 0.66, ranking=ranking,
+                           slots={"last_topic": "risks"})  # fmt: skip
+    assert run_action(ActionDefaultFallback(app_context), tracker).custom["topic"] == "radiation"
+
+
 def test_a_new_unsure_question_is_not_taken_for_a_follow_up(
     app_context: AppContext, run_action
 ) -> None:
