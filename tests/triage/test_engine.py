@@ -63,7 +63,7 @@ def test_requests_are_recognised_with_their_kind(triage_engine: TriageEngine) ->
         "I just want to end it",
         "there is no point going on",
         "honestly I don't want to be here anymore",
-        "they would be better off without me",
+        "I'd be better off dead",
     ],
 )
 def test_hears_despair_however_it_is_put(triage_engine: TriageEngine, text: str) -> None:
