@@ -52,10 +52,16 @@ def test_the_dialogue_fallback_replies_with_the_contract_too(
 FOLLOW_UP_RANKING = [("nlu_fallback", 0.64), ("ask_what_is", 0.3), ("ask_risks", 0.2)]
 
 
-def unsure_topic_after(app_context: AppContext, run_action, text: str, last_topic: str) -> str:
+def unsure_topic_after(
+    app_context: AppContext,
+    run_action,
+    text: str,
+    last_topic: str,
+    ranking: list[tuple[str, float]] = FOLLOW_UP_RANKING,
+) -> str:
     """The reply's topic for an unsure message sent after an answer on ``last_topic``."""
     tracker = make_tracker(
-        text, "nlu_fallback", 0.6, ranking=FOLLOW_UP_RANKING, slots={"last_topic": last_topic}
+        text, "nlu_fallback", 0.6, ranking=ranking, slots={"last_topic": last_topic}
     )
     return run_action(ActionDefaultFallback(app_context), tracker).custom["topic"]
 
@@ -81,9 +87,8 @@ def test_a_follow_up_the_model_has_no_guess_for_is_answered_inside_the_topic_dis
     app_context: AppContext, run_action
 ) -> None:
     # No guess reaches BEST_GUESS_CONFIDENCE: the conversation is all there is to go on.
-    tracker = make_tracker("is that permanent?", "nlu_fallback", 0.66, ranking=LOST_RANKING,
-                           slots={"last_topic": "risks"})  # fmt: skip
-    assert run_action(ActionDefaultFallback(app_context), tracker).custom["topic"] == "risks"
+    topic = unsure_topic_after(app_context, run_action, "is that permanent?", "risks", LOST_RANKING)
+    assert topic == "risks"
 
 
 def test_a_follow_up_the_model_reads_as_another_topic_is_not_forced_into_the_last_one(
@@ -91,9 +96,8 @@ def test_a_follow_up_the_model_reads_as_another_topic_is_not_forced_into_the_las
 ) -> None:
     ranking = [("nlu_fallback", 0.66), ("ask_radiation", 0.5), ("ask_margins", 0.2),
                ("ask_implant", 0.1), ("ask_flap", 0.07), ("ask_risks", 0.05)]  # fmt: skip
-    tracker = make_tracker("is that after radiotherapy?", "nlu_fallback", 0.66, ranking=ranking,
-                           slots={"last_topic": "risks"})  # fmt: skip
-    assert run_action(ActionDefaultFallback(app_context), tracker).custom["topic"] == "radiation"
+    text = "is that after radiotherapy?"
+    assert unsure_topic_after(app_context, run_action, text, "risks", ranking) == "radiation"
 
 
 def test_a_new_unsure_question_is_not_taken_for_a_follow_up(
