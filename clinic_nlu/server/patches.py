@@ -6,7 +6,7 @@ even when the NLU fails; ``activation``: ``PUT /model`` loading the model off th
 and three lean on its internals (``delivery``: the agent's lock and
 tracker stores and ``MessageProcessor.handle_message``; ``tracker_store``: ``SQLTrackerStore``'s
 private query helpers); training (``clinic_nlu.train``) skips Rasa's fingerprints of each
-component's output when its cache is off. They were written against Rasa ``WRITTEN_FOR``.
+component's inputs and output when its cache is off. They were written against Rasa ``WRITTEN_FOR``.
 ``install`` is called once at the server's start-up (``clinic_nlu.server.serve``): it first
 checks that the installed Rasa is that version and that every function touched still takes
 the parameters it was written for (and, where a change relies on how Rasa calls a function,
@@ -85,6 +85,9 @@ TOUCHED = (
             calls="new_agent = await _load_agent("),
     Touched("rasa.core.agent", "Agent.load_model", ("self", "model_path", "fingerprint"),
             "activation: the blocking load, run in the loader thread"),
+    Touched("rasa.engine.training.hooks", "TrainingHook.on_before_node",
+            ("self", "node_name", "execution_context", "config", "received_inputs"),
+            "clinic_nlu.train: no input fingerprints when the training cache is off"),
     Touched("rasa.engine.training.hooks", "TrainingHook.on_after_node",
             ("self", "node_name", "execution_context", "config", "output", "input_hook_data"),
             "clinic_nlu.train: no output fingerprints when the training cache is off"),

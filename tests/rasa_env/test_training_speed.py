@@ -1,6 +1,6 @@
 """What makes training fast keeps the model it trains: the intent classifier's fit is
 scikit-learn's, the MiniLM encoder's length-sorted batches give each text its own embedding,
-Rasa's output fingerprints are skipped only when its cache is off, and checking the spaCy
+Rasa's input and output fingerprints are skipped only when its cache is off, and checking the spaCy
 pipeline does not import spaCy. (How fast it is: ``make bench-train``, not a unit test.)"""
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class SentenceEncoderTest(unittest.TestCase):
         np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
 
 
-class OutputFingerprintTest(unittest.TestCase):
+class FingerprintTest(unittest.TestCase):
     def setUp(self) -> None:
         train.install()
         self.cache = mock.Mock()
@@ -115,6 +115,25 @@ class OutputFingerprintTest(unittest.TestCase):
                         return_value="print") as fingerprint:  # fmt: skip
             self.hook.on_after_node("node", mock.Mock(), {}, object(), {"fingerprint_key": "k"})
         return fingerprint
+
+    def _before_node(self) -> tuple[dict, mock.Mock]:
+        self.hook._get_graph_component_class = mock.Mock(return_value=LogisticRegression)
+        with mock.patch("rasa.engine.training.fingerprinting.calculate_fingerprint_key",
+                        return_value="key") as fingerprint:  # fmt: skip
+            found = self.hook.on_before_node("node", mock.Mock(), {}, {"data": object()})
+        return found, fingerprint
+
+    def test_with_the_cache_off_no_input_is_fingerprinted(self) -> None:
+        with mock.patch.dict(os.environ, {CACHE_SIZE_ENV: "0"}):
+            found, fingerprint = self._before_node()
+        fingerprint.assert_not_called()
+        self.assertEqual(found, {})
+
+    def test_with_the_cache_on_rasas_hook_fingerprints_the_inputs(self) -> None:
+        with mock.patch.dict(os.environ, {CACHE_SIZE_ENV: "100"}):
+            found, fingerprint = self._before_node()
+        fingerprint.assert_called_once()
+        self.assertEqual(found, {"fingerprint_key": "key"})
 
     def test_with_the_cache_off_no_output_is_fingerprinted_or_cached(self) -> None:
         with mock.patch.dict(os.environ, {CACHE_SIZE_ENV: "0"}):
