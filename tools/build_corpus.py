@@ -12,15 +12,16 @@ Output (all committed, all regenerated the same way from the same input):
 - ``tests/triage/unseen.jsonl``: the frozen triage test set, from pages of its own.
 
 Splits are by page (a page's messages all go to one split, chosen from a hash of its address),
-so no page is in two splits. Messages too close to a message of another split, or to one of the
+so no page is in two splits, and no message comes from a page the yardstick was written from.
+Messages too close to a message of another split, or to one of the
 real-world yardstick (``../shared/eval``), are dropped: the yardstick is never trained on, and a
 near-copy across splits would flatter the test figures.
 
 A later batch is added with ``--add FILE.jsonl ...``: its messages join the training split
 only (rows with an ``intent`` the NLU corpus, rows with a ``level`` the triage examples). The
 calibration and frozen test splits and the frozen triage set stay exactly as they were frozen;
-a new message from a page already in one of them is dropped, and so is one too close to a
-held-out or yardstick message.
+a new message from a page already in one of them or from a yardstick page is dropped, and so
+is one too close to a held-out or yardstick message.
 
 Usage: python tools/build_corpus.py GATHER_DIR [--eval ../shared/eval]
        python tools/build_corpus.py --add BATCH.jsonl [BATCH.jsonl ...] [--eval ../shared/eval]
@@ -72,6 +73,15 @@ def yardstick_texts(eval_dir: Path | None) -> list[str]:
     return [item["text"] for item in single] + [
         turn["text"] for conversation in multi for turn in conversation["turns"]
     ]
+
+
+def yardstick_pages(eval_dir: Path | None) -> set[str]:
+    """The pages the yardstick's messages were written from: never a source of ours."""
+    if eval_dir is None or not eval_dir.exists():
+        return set()
+    single = json.loads((eval_dir / "realworld-dev.json").read_text())
+    multi = json.loads((eval_dir / "realworld-dev-multiturn.json").read_text())
+    return {page_key(item["source"]) for item in [*single, *multi] if item.get("source")}
 
 
 # When two splits hold near-copies, the copy in the lower split goes: test > calibration > train.
@@ -177,13 +187,16 @@ def write_triage(train: list[dict], unseen: list[dict]) -> None:
         )
 
 
-def add_batches(paths: list[Path], yardstick: list[str]) -> None:
+def add_batches(paths: list[Path], yardstick: list[str], yardstick_pages: set[str]) -> None:
     """Add gathered batches to the training split; the held-out splits stay as frozen."""
     rows: list[dict] = list(read_provenance(ROOT / PROVENANCE))
     held_out_pages = {page_key(r["source"]) for r in rows if r["split"] != "train"}
     triage_unseen = read_jsonl(ROOT / "tests" / "triage" / "unseen.jsonl")
     frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen}
     gathered = [r for path in paths for r in read_jsonl(path)]
+    on_yardstick = [r for r in gathered if page_key(r["source"]) in yardstick_pages]
+    print(f"gathered: {len(gathered)}; dropped {len(on_yardstick)}: from a page of the yardstick")
+    gathered = [r for r in gathered if page_key(r["source"]) not in yardstick_pages]
     add_triage([r for r in gathered if "level" in r], frozen_pages, triage_unseen, yardstick)
     batch = [dict(r, split="train", new=True) for r in gathered if "intent" in r]
     if not batch:
@@ -246,16 +259,25 @@ def main() -> None:
     yardstick = yardstick_texts(args.eval)
     print(f"yardstick messages checked against: {len(yardstick)}")
     if args.add:
-        add_batches(args.add, yardstick)
+        add_batches(args.add, yardstick, yardstick_pages(args.eval))
         return
     if args.gathered is None:
         parser.error("give GATHER_DIR, or --add BATCH.jsonl ...")
 
-    unseen = [dict(r, split="test") for r in read_jsonl(args.gathered / "triage_unseen.jsonl")]
+    excluded = yardstick_pages(args.eval)
+
+    def gathered(name: str) -> list[dict]:
+        """A file of the gathering, without anything from a page of the yardstick."""
+        rows = read_jsonl(args.gathered / name)
+        kept = [r for r in rows if page_key(r["source"]) not in excluded]
+        print(f"{name}: dropped {len(rows) - len(kept)} from a page of the yardstick")
+        return kept
+
+    unseen = [dict(r, split="test") for r in gathered("triage_unseen.jsonl")]
     unseen_pages = {page_key(r["source"]) for r in unseen}
 
     nlu = [dict(r, split=split_of(r["source"])) for f in NLU_FILES
-           for r in read_jsonl(args.gathered / f"{f}.jsonl")]  # fmt: skip
+           for r in gathered(f"{f}.jsonl")]  # fmt: skip
     print(f"NLU messages gathered: {len(nlu)}")
     # Nothing the model learns from may come from a page of the frozen triage set.
     on_frozen = [r for r in nlu if r["split"] == "train" and page_key(r["source"]) in unseen_pages]
@@ -270,7 +292,7 @@ def main() -> None:
         print(f"  {split}: {len(rows)} messages from {len(pages)} pages")
 
     # Triage: the frozen set's pages are its own; training examples from them are dropped.
-    train = [dict(r, split="train") for r in read_jsonl(args.gathered / "triage_train.jsonl")]
+    train = [dict(r, split="train") for r in gathered("triage_train.jsonl")]
     shared = [r for r in train if page_key(r["source"]) in unseen_pages]
     print(f"triage: {len(train)} training, {len(unseen)} frozen; "
           f"{len(shared)} training messages from frozen pages dropped")  # fmt: skip
@@ -280,7 +302,7 @@ def main() -> None:
                  [r for r in both if r["split"] == "test"])  # fmt: skip
     for split in ("train", "test"):
         rows = [r for r in both if r["split"] == split]
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for r in rows:
             counts[r["level"]] += 1
         pages = {page_key(r["source"]) for r in rows}

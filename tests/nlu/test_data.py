@@ -73,6 +73,24 @@ def yardstick_texts() -> list[str]:
     return [i["text"] for i in single] + [t["text"] for c in multi for t in c["turns"]]
 
 
+def yardstick_pages() -> set[str]:
+    single = json.loads((YARDSTICK / "realworld-dev.json").read_text())
+    multi = json.loads((YARDSTICK / "realworld-dev-multiturn.json").read_text())
+    return {page_key(item["source"]) for item in [*single, *multi]}
+
+
+def test_no_message_we_gathered_comes_from_a_page_the_yardstick_was_written_from(
+    project_root, provenance
+) -> None:
+    if not YARDSTICK.exists():
+        pytest.fail(f"the yardstick is missing at {YARDSTICK}; the check cannot run")
+    ours = {page_key(row["source"]) for row in provenance}
+    for path in ("data/triage/examples.jsonl", "tests/triage/unseen.jsonl"):
+        lines = (project_root / path).read_text().splitlines()
+        ours |= {page_key(json.loads(line)["source"]) for line in lines if line.strip()}
+    assert ours & yardstick_pages() == set()
+
+
 def test_every_gathered_example_names_the_page_it_came_from(provenance) -> None:
     assert len(provenance) >= 1500
     assert all(row["source"].startswith(("http://", "https://")) for row in provenance)
