@@ -24,6 +24,20 @@ def test_raises_a_symptom_report_the_rules_have_no_words_for(triage_engine: Tria
     assert raised.reason == "symptoms that can be a sign of an emergency"
 
 
+def test_a_symptom_report_the_model_is_unsure_of_still_takes_the_opinion(
+    triage_engine: TriageEngine,
+) -> None:
+    text = "everything went swimmy and I had to sit on the bathroom floor"
+    unsure_report = with_second_opinion(
+        triage_engine.assess(text), opinion("emergency", UNSURE), "nlu_fallback", "report_symptom"
+    )
+    assert unsure_report.level == "emergency"
+    unsure_question = with_second_opinion(
+        triage_engine.assess(text), opinion("emergency", UNSURE), "nlu_fallback", "ask_recovery"
+    )
+    assert unsure_question.level == "none"
+
+
 def test_a_message_that_reads_as_no_report_needs_a_confident_opinion(
     triage_engine: TriageEngine,
 ) -> None:
