@@ -6,10 +6,11 @@ what they recognised; the classifier knows wording the rules never saw. The turn
 the higher of the two, except where the rules had a reason to stand down that an embedding
 cannot see: the symptom was denied, is over, was asked about in general or happened to someone
 else in the past; or the message names no symptom the rules know and the NLU model did not take
-it for a symptom report, not even as its best guess (a question, a complaint, feelings). There
-the opinion counts only when it is confident, and only for an urgent level; where every symptom
-named is denied and the model reads an information question, only for an emergency. The rules
-themselves never lower their own emergency signs told in the present.
+it for a symptom report (a question, a complaint, feelings; a best guess of a report counts as
+one for an emergency opinion only). There the opinion counts only when it is confident, and
+only for an urgent level; where every symptom named is denied and the model reads an
+information question, only for an emergency. The rules themselves never lower their own
+emergency signs told in the present.
 """
 
 from __future__ import annotations
@@ -76,12 +77,13 @@ def with_second_opinion(
     if rank(level) <= rank(rules_level):
         return assessment
     # The opinion counts in full for what reads as a report of symptoms: the rules found a sign,
-    # or the NLU model took the message for a symptom report, surely or as its best guess below
-    # the fallback threshold (that threshold is for choosing an answer, not for hearing a report).
+    # or the NLU model took the message for a symptom report. Where the model only guesses a
+    # report, below the fallback threshold, an emergency opinion counts in full too (that
+    # threshold is for choosing an answer, not for hearing an emergency); a lesser opinion
+    # there raised six plain questions of the yardstick's 214 to a flag and caught no sign.
+    unsure_report = intent == FALLBACK_INTENT and best_guess == SYMPTOM_INTENT
     reads_as_report = (
-        bool(signs)
-        or intent == SYMPTOM_INTENT
-        or (intent == FALLBACK_INTENT and best_guess == SYMPTOM_INTENT)
+        bool(signs) or intent == SYMPTOM_INTENT or (unsure_report and level == "emergency")
     )
     needs_confidence = (
         assessment.set_aside

@@ -24,18 +24,30 @@ def test_raises_a_symptom_report_the_rules_have_no_words_for(triage_engine: Tria
     assert raised.reason == "symptoms that can be a sign of an emergency"
 
 
-def test_a_symptom_report_the_model_is_unsure_of_still_takes_the_opinion(
+def test_a_symptom_report_the_model_is_unsure_of_still_takes_an_emergency_opinion(
     triage_engine: TriageEngine,
 ) -> None:
     text = "everything went swimmy and I had to sit on the bathroom floor"
+    assessment = triage_engine.assess(text)
     unsure_report = with_second_opinion(
-        triage_engine.assess(text), opinion("emergency", UNSURE), "nlu_fallback", "report_symptom"
+        assessment, opinion("emergency", UNSURE), "nlu_fallback", "report_symptom"
     )
     assert unsure_report.level == "emergency"
     unsure_question = with_second_opinion(
-        triage_engine.assess(text), opinion("emergency", UNSURE), "nlu_fallback", "ask_recovery"
+        assessment, opinion("emergency", UNSURE), "nlu_fallback", "ask_recovery"
     )
     assert unsure_question.level == "none"
+
+
+def test_an_unsure_report_needs_a_confident_opinion_below_an_emergency(
+    triage_engine: TriageEngine,
+) -> None:
+    assessment = triage_engine.assess("my boob feels a bit odd today, hard to describe")
+    for level in ("routine_followup", "contact_team_today"):
+        raised = with_second_opinion(
+            assessment, opinion(level, UNSURE), "nlu_fallback", "report_symptom"
+        )
+        assert raised.level == "none"
 
 
 def test_a_message_that_reads_as_no_report_needs_a_confident_opinion(
