@@ -11,8 +11,10 @@ in seconds, so the whole model trains from nothing in about a minute.
 The fit is scikit-learn's (multinomial, L2, balanced classes, L-BFGS-B with its options),
 computed on the two blocks of features kept apart (``fit_multinomial``): stacked into one
 sparse matrix, the dense embedding cost most of every iteration's products (22 s of the
-training on 2 cores); kept dense, it is multiplied by BLAS. Same objective, same solver,
-same model.
+training on 2 cores); kept dense, it is multiplied by BLAS. The rows are split in two halves
+whose products run in two threads (scipy's sparse products release the GIL: 54 ms -> 28 ms an
+iteration on 2 cores, for 6,800 examples). Same objective, same solver, same model (to
+rounding: the halves' sums are added in another order).
 
 Output: ``intent`` and ``intent_ranking`` like Rasa's own classifiers, so FallbackClassifier
 and the rest of the pipeline work as before. Written for Rasa 3.6.21's GraphComponent API.
@@ -22,7 +24,10 @@ from __future__ import annotations
 
 import logging
 import pickle
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -76,10 +81,38 @@ class FeatureBlocks:
 
     def transposed_times(self, residuals: np.ndarray) -> np.ndarray:
         """residuals.T @ rows, for residuals of shape (rows, classes)."""
-        return np.hstack([residuals.T @ self.dense, (self.sparse.T @ residuals).T])
+        return np.hstack([residuals.T @ self.dense, (self.sparse_transposed @ residuals).T])
+
+    @cached_property
+    def sparse_transposed(self) -> csr_matrix:
+        # Row-major, so the product above walks it row by row (a third faster than CSC).
+        return self.sparse.T.tocsr()
 
     def stacked(self) -> csr_matrix:
         return hstack([csr_matrix(self.dense), self.sparse], format="csr")
+
+    def halves(self) -> tuple[FeatureBlocks, FeatureBlocks]:
+        middle = self.dense.shape[0] // 2
+        return (FeatureBlocks(self.dense[:middle], self.sparse[:middle]),
+                FeatureBlocks(self.dense[middle:], self.sparse[middle:]))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HalvedProducts:
+    """``FeatureBlocks``' products, each computed as two halves of the rows in two threads."""
+
+    halves: tuple[FeatureBlocks, FeatureBlocks]
+    pool: ThreadPoolExecutor
+
+    def times(self, weights: np.ndarray) -> np.ndarray:
+        return np.vstack(list(self.pool.map(lambda half: half.times(weights), self.halves)))
+
+    def transposed_times(self, residuals: np.ndarray) -> np.ndarray:
+        middle = self.halves[0].dense.shape[0]
+        parts = (residuals[:middle], residuals[middle:])
+        first, second = self.pool.map(lambda half, part: half.transposed_times(part),
+                                      self.halves, parts)  # fmt: skip
+        return first + second
 
 
 def training_blocks(examples: list[Message], sparse_weight: float) -> FeatureBlocks:
@@ -119,26 +152,33 @@ def fit_multinomial(
     truth = np.zeros((samples, k))
     truth[np.arange(samples), y] = 1.0
 
-    def loss_and_gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        coef = flat.reshape((k, width + 1), order="F")
-        weights, intercept = coef[:, :-1], coef[:, -1]
-        raw = rows.times(weights) + intercept
-        normaliser = logsumexp(raw, axis=1)
-        loss = weight @ (normaliser - raw[np.arange(samples), y])
-        loss += 0.5 / C * float(np.vdot(weights, weights))
-        residuals = weight[:, None] * (np.exp(raw - normaliser[:, None]) - truth)
-        gradient = np.empty((k, width + 1), order="F")
-        gradient[:, :-1] = rows.transposed_times(residuals) + weights / C
-        gradient[:, -1] = residuals.sum(axis=0)
-        return loss, gradient.ravel(order="F")
+    def loss_and_gradient_with(
+        products: HalvedProducts,
+    ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+        def loss_and_gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            coef = flat.reshape((k, width + 1), order="F")
+            weights, intercept = coef[:, :-1], coef[:, -1]
+            raw = products.times(weights) + intercept
+            normaliser = logsumexp(raw, axis=1)
+            loss = weight @ (normaliser - raw[np.arange(samples), y])
+            loss += 0.5 / C * float(np.vdot(weights, weights))
+            residuals = weight[:, None] * (np.exp(raw - normaliser[:, None]) - truth)
+            gradient = np.empty((k, width + 1), order="F")
+            gradient[:, :-1] = products.transposed_times(residuals) + weights / C
+            gradient[:, -1] = residuals.sum(axis=0)
+            return loss, gradient.ravel(order="F")
+
+        return loss_and_gradient
 
     # scikit-learn 1.1's options: gtol is its tol; the rest are scipy's defaults.
     options = {"iprint": -1, "gtol": tol, "maxiter": max_iter}
     start = np.zeros(k * (width + 1))
-    # One BLAS thread: the dense products are small (4,600 x 384 by 30), and two threads
-    # waiting on each other for every one of them took 30 s instead of 11 on 2 busy cores.
-    with threadpool_limits(limits=1, user_api="blas"):
-        result = minimize(loss_and_gradient, start, method="L-BFGS-B", jac=True,
+    # One BLAS thread per product: the dense products are small (6,800 x 384 by 30), and BLAS
+    # threads waiting on each other for every one of them took 30 s instead of 11 on 2 busy
+    # cores. The two halves' threads are ours, started here and stopped when the fit ends.
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+        products = HalvedProducts(rows.halves(), pool)
+        result = minimize(loss_and_gradient_with(products), start, method="L-BFGS-B", jac=True,
                           options=options)  # fmt: skip
     if result.nit >= max_iter:
         logger.warning("intent classifier: L-BFGS stopped after %d iterations", result.nit)
