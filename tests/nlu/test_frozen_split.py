@@ -19,16 +19,16 @@ from clinic_common.topics import read_labelled
 
 pytestmark = pytest.mark.conversation
 
-# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the sixth corpus batch,
-# the 0.66 threshold and questions the model leans towards personal): 64.5% right, 21.7% wrong
-# (after the fourth batch 64.2% and 21.4%; before best guesses were answered below the
-# threshold 53.4% and 13.1%, README).
-RIGHT_FLOOR = 0.64
-WRONG_CEILING = 0.22
+# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the seventh corpus
+# batch, the 0.65 threshold and questions the model leans towards personal): 67.4% right,
+# 21.1% wrong (after the sixth batch 64.5% and 21.7%; after the fourth 64.2% and 21.4%; before
+# best guesses were answered below the threshold 53.4% and 13.1%, README).
+RIGHT_FLOOR = 0.67
+WRONG_CEILING = 0.215
 # Plain questions (no sign, not a personal decision) flagged at all / raised to same-day:
-# 16 and 5 of 276 (13 flagged without the personal leaning, README).
+# 16 and 6 of 276 (after the sixth batch 16 and 5; README).
 FLAGGED_CEILING = 0.06
-RAISED_CEILING = 0.035
+RAISED_CEILING = 0.025
 
 
 @pytest.fixture(scope="module")
