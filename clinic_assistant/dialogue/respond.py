@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 
 def respond(app: AppContext, turn: Turn, kind: str) -> Reply:
     """Triage the turn, then compose and record the reply, all in one unit of work."""
+    # A message made mostly of words the model never saw has no guess worth hearing: its
+    # ranking is the nearest of intents that all fit badly ("xqzv blorp" read as a report).
+    best_guess = "" if turn.unknown_words else turn.best_guess
     assessment = with_second_opinion(
-        app.triage.assess(turn.text), turn.triage_opinion, turn.intent, turn.best_guess, turn.text
+        app.triage.assess(turn.text), turn.triage_opinion, turn.intent, best_guess, turn.text
     )
     # What is stored (turn index, flag) has the patient's personal details redacted.
     stored_text = redact(turn.text, app.settings.redact)
