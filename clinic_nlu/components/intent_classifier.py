@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -152,23 +151,18 @@ def fit_multinomial(
     truth = np.zeros((samples, k))
     truth[np.arange(samples), y] = 1.0
 
-    def loss_and_gradient_with(
-        products: HalvedProducts,
-    ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-        def loss_and_gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            coef = flat.reshape((k, width + 1), order="F")
-            weights, intercept = coef[:, :-1], coef[:, -1]
-            raw = products.times(weights) + intercept
-            normaliser = logsumexp(raw, axis=1)
-            loss = weight @ (normaliser - raw[np.arange(samples), y])
-            loss += 0.5 / C * float(np.vdot(weights, weights))
-            residuals = weight[:, None] * (np.exp(raw - normaliser[:, None]) - truth)
-            gradient = np.empty((k, width + 1), order="F")
-            gradient[:, :-1] = products.transposed_times(residuals) + weights / C
-            gradient[:, -1] = residuals.sum(axis=0)
-            return loss, gradient.ravel(order="F")
-
-        return loss_and_gradient
+    def loss_and_gradient(flat: np.ndarray, products: HalvedProducts) -> tuple[float, np.ndarray]:
+        coef = flat.reshape((k, width + 1), order="F")
+        weights, intercept = coef[:, :-1], coef[:, -1]
+        raw = products.times(weights) + intercept
+        normaliser = logsumexp(raw, axis=1)
+        loss = weight @ (normaliser - raw[np.arange(samples), y])
+        loss += 0.5 / C * float(np.vdot(weights, weights))
+        residuals = weight[:, None] * (np.exp(raw - normaliser[:, None]) - truth)
+        gradient = np.empty((k, width + 1), order="F")
+        gradient[:, :-1] = products.transposed_times(residuals) + weights / C
+        gradient[:, -1] = residuals.sum(axis=0)
+        return loss, gradient.ravel(order="F")
 
     # scikit-learn 1.1's options: gtol is its tol; the rest are scipy's defaults.
     options = {"iprint": -1, "gtol": tol, "maxiter": max_iter}
@@ -178,8 +172,8 @@ def fit_multinomial(
     # cores. The two halves' threads are ours, started here and stopped when the fit ends.
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
         products = HalvedProducts(rows.halves(), pool)
-        result = minimize(loss_and_gradient_with(products), start, method="L-BFGS-B", jac=True,
-                          options=options)  # fmt: skip
+        result = minimize(loss_and_gradient, start, args=(products,), method="L-BFGS-B",
+                          jac=True, options=options)  # fmt: skip
     if result.nit >= max_iter:
         logger.warning("intent classifier: L-BFGS stopped after %d iterations", result.nit)
     coef = result.x.reshape((k, width + 1), order="F")
