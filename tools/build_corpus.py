@@ -65,22 +65,23 @@ def read_jsonl(path: Path) -> list[dict]:
     return [dict(row, text=" ".join(row["text"].split())) for row in rows]
 
 
-def yardstick_texts(eval_dir: Path | None) -> list[str]:
+def read_yardstick(eval_dir: Path | None) -> tuple[list[dict], list[dict]]:
+    """The yardstick's single messages and conversations (none if it is not there)."""
     if eval_dir is None or not eval_dir.exists():
-        return []
+        return [], []
     single = json.loads((eval_dir / "realworld-dev.json").read_text())
     multi = json.loads((eval_dir / "realworld-dev-multiturn.json").read_text())
+    return single, multi
+
+
+def yardstick_texts(single: list[dict], multi: list[dict]) -> list[str]:
     return [item["text"] for item in single] + [
         turn["text"] for conversation in multi for turn in conversation["turns"]
     ]
 
 
-def yardstick_pages(eval_dir: Path | None) -> set[str]:
+def yardstick_pages(single: list[dict], multi: list[dict]) -> set[str]:
     """The pages the yardstick's messages were written from: never a source of ours."""
-    if eval_dir is None or not eval_dir.exists():
-        return set()
-    single = json.loads((eval_dir / "realworld-dev.json").read_text())
-    multi = json.loads((eval_dir / "realworld-dev-multiturn.json").read_text())
     return {page_key(item["source"]) for item in [*single, *multi] if item.get("source")}
 
 
@@ -187,16 +188,16 @@ def write_triage(train: list[dict], unseen: list[dict]) -> None:
         )
 
 
-def add_batches(paths: list[Path], yardstick: list[str], yardstick_pages: set[str]) -> None:
+def add_batches(paths: list[Path], yardstick: list[str], excluded_pages: set[str]) -> None:
     """Add gathered batches to the training split; the held-out splits stay as frozen."""
     rows: list[dict] = list(read_provenance(ROOT / PROVENANCE))
     held_out_pages = {page_key(r["source"]) for r in rows if r["split"] != "train"}
     triage_unseen = read_jsonl(ROOT / "tests" / "triage" / "unseen.jsonl")
     frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen}
     gathered = [r for path in paths for r in read_jsonl(path)]
-    on_yardstick = [r for r in gathered if page_key(r["source"]) in yardstick_pages]
+    on_yardstick = [r for r in gathered if page_key(r["source"]) in excluded_pages]
     print(f"gathered: {len(gathered)}; dropped {len(on_yardstick)}: from a page of the yardstick")
-    gathered = [r for r in gathered if page_key(r["source"]) not in yardstick_pages]
+    gathered = [r for r in gathered if page_key(r["source"]) not in excluded_pages]
     add_triage([r for r in gathered if "level" in r], frozen_pages, triage_unseen, yardstick)
     batch = [dict(r, split="train", new=True) for r in gathered if "intent" in r]
     if not batch:
@@ -256,15 +257,15 @@ def main() -> None:
     parser.add_argument("--add", type=Path, nargs="+", default=[], metavar="BATCH")
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     args = parser.parse_args()
-    yardstick = yardstick_texts(args.eval)
+    single, multi = read_yardstick(args.eval)
+    yardstick = yardstick_texts(single, multi)
+    excluded = yardstick_pages(single, multi)
     print(f"yardstick messages checked against: {len(yardstick)}")
     if args.add:
-        add_batches(args.add, yardstick, yardstick_pages(args.eval))
+        add_batches(args.add, yardstick, excluded)
         return
     if args.gathered is None:
         parser.error("give GATHER_DIR, or --add BATCH.jsonl ...")
-
-    excluded = yardstick_pages(args.eval)
 
     def gathered(name: str) -> list[dict]:
         """A file of the gathering, without anything from a page of the yardstick."""

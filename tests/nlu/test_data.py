@@ -65,25 +65,27 @@ def domain_intents(project_root: Path) -> set[str]:
     return set(yaml.safe_load((project_root / "domain.yml").read_text())["intents"])
 
 
-def yardstick_texts() -> list[str]:
+def read_yardstick() -> tuple[list[dict], list[dict]]:
     if not YARDSTICK.exists():
-        return []
+        pytest.fail(f"the yardstick is missing at {YARDSTICK}; the check cannot run")
     single = json.loads((YARDSTICK / "realworld-dev.json").read_text())
     multi = json.loads((YARDSTICK / "realworld-dev-multiturn.json").read_text())
+    return single, multi
+
+
+def yardstick_texts() -> list[str]:
+    single, multi = read_yardstick()
     return [i["text"] for i in single] + [t["text"] for c in multi for t in c["turns"]]
 
 
 def yardstick_pages() -> set[str]:
-    single = json.loads((YARDSTICK / "realworld-dev.json").read_text())
-    multi = json.loads((YARDSTICK / "realworld-dev-multiturn.json").read_text())
+    single, multi = read_yardstick()
     return {page_key(item["source"]) for item in [*single, *multi]}
 
 
 def test_no_message_we_gathered_comes_from_a_page_the_yardstick_was_written_from(
     project_root, provenance
 ) -> None:
-    if not YARDSTICK.exists():
-        pytest.fail(f"the yardstick is missing at {YARDSTICK}; the check cannot run")
     ours = {page_key(row["source"]) for row in provenance}
     for path in ("data/triage/examples.jsonl", "tests/triage/unseen.jsonl"):
         lines = (project_root / path).read_text().splitlines()
@@ -130,8 +132,6 @@ def test_no_test_or_calibration_message_is_near_a_training_message(
 
 def test_nothing_learned_from_is_near_a_yardstick_message(project_root, training) -> None:
     yardstick = yardstick_texts()
-    if not yardstick:
-        pytest.fail(f"the yardstick is missing at {YARDSTICK}; the check cannot run")
     learned = [text for _, text in training]
     learned += [
         json.loads(line)["text"]
