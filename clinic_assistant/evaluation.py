@@ -3,10 +3,11 @@
 Starts the whole product (trained model, Rasa server, action server) on free ports with
 databases of its own, then sends, through the patients' REST channel:
 
-1. the frozen triage set (``tests/triage/unseen.jsonl``: real descriptions from pages that
-   neither the rules nor the classifier saw): per level, the share answered at that level or a
-   more cautious one, with a 95% Wilson interval; plain questions of the frozen NLU split are
-   the false-alarm base;
+1. the frozen triage sets (``clinic_common.corpus.FROZEN_TRIAGE_SETS``: real descriptions from
+   pages that neither the rules nor the classifier saw): per level, the share answered at that
+   level or a more cautious one, with a 95% Wilson interval, and plain messages raised to an
+   urgent level; the frozen needs-surgeon set (``NEEDS_SURGEON_SET``): personal decisions
+   flagged for the team, and the same subjects asked in general flagged (false alarms);
 2. the frozen NLU test split (``tests/nlu/real_test.yml``): the reply's topic right, wrong, or
    the fallback;
 3. the real-world yardstick (``../shared/eval``): its own ``score.py`` and
@@ -32,9 +33,9 @@ from typing import Any
 import requests
 
 from clinic_common.contract import TRIAGE_LEVELS, URGENT_LEVELS, rank
+from clinic_common.corpus import FROZEN_TRIAGE_SETS, NEEDS_SURGEON_SET
 from clinic_common.topics import read_labelled, topics_of_intents
 
-UNSEEN_TRIAGE = Path("tests/triage/unseen.jsonl")
 NLU_TEST = Path("tests/nlu/real_test.yml")
 NLU_CALIBRATION = Path("tests/nlu/real_calibration.yml")
 YARDSTICK = Path("../shared/eval")
@@ -93,7 +94,7 @@ def rate(rows: Sequence[dict], ok: Callable[[dict], bool]) -> dict[str, Any]:
             "ci95": [round(low, 3), round(high, 3)]}  # fmt: skip
 
 
-def read_unseen_triage(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -126,6 +127,7 @@ def nlu_report(webhook_url: str, messages: Iterable[tuple[str, str]], answers_di
         rows.append({"text": text, "intent": intent, "expected": topics[intent],
                      "got": reply.topic, "level": reply.level})  # fmt: skip
     plain = [r for r in rows if r["expected"] not in ("red_flag", "needs_surgeon_decision")]
+    personal = [r for r in rows if r["expected"] == "needs_surgeon_decision"]
     return {
         "rows": rows,
         "right": rate(rows, lambda r: r["got"] == r["expected"]),
@@ -133,6 +135,19 @@ def nlu_report(webhook_url: str, messages: Iterable[tuple[str, str]], answers_di
         "fallback": rate(rows, lambda r: r["got"] == "fallback"),
         "plain_questions_raised_to_same_day": rate(plain, lambda r: r["level"] in URGENT_LEVELS),
         "plain_questions_flagged": rate(plain, lambda r: r["level"] != "none"),
+        "personal_questions_flagged": rate(personal, lambda r: r["level"] != "none"),
+    }
+
+
+def needs_surgeon_report(webhook_url: str, items: Iterable[dict]) -> dict[str, Any]:
+    """Questions for the team flagged (any level), and the same subjects in general not."""
+    rows = [{**item, "got": ask(webhook_url, item["text"]).level} for item in items]
+    personal = [r for r in rows if r["needs_surgeon"]]
+    general = [r for r in rows if not r["needs_surgeon"]]
+    return {
+        "rows": rows,
+        "personal_flagged": rate(personal, lambda r: r["got"] != "none"),
+        "general_flagged": rate(general, lambda r: r["got"] != "none"),
     }
 
 
@@ -159,18 +174,26 @@ def _line(name: str, result: dict) -> str:
 
 
 def markdown(report: dict) -> str:
-    triage, nlu = report["triage"], report["nlu"]
-    lines = [
-        "# make evaluate",
-        "",
-        f"Frozen triage set `{UNSEEN_TRIAGE}` (answered at the level or more cautious):",
-        "",
-        "| level | safe | share | 95% interval |",
-        "|---|---|---|---|",
-    ]
-    lines += [_line(level, triage[level]["safe"]) for level in reversed(TRIAGE_LEVELS)]
-    lines += [_line("none raised to same-day or emergency", triage["none"]["raised_to_same_day"])]
+    nlu = report["nlu"]
+    lines = ["# make evaluate", ""]
+    for path, triage in zip(FROZEN_TRIAGE_SETS, report["triage"], strict=True):
+        lines += [
+            f"Frozen triage set `{path}` (answered at the level or more cautious):",
+            "",
+            "| level | safe | share | 95% interval |",
+            "|---|---|---|---|",
+        ]
+        lines += [_line(level, triage[level]["safe"]) for level in reversed(TRIAGE_LEVELS)]
+        lines += [_line("none raised to same-day or emergency",
+                        triage["none"]["raised_to_same_day"]), ""]  # fmt: skip
+    surgeon = report["needs_surgeon"]
     lines += [
+        f"Frozen needs-surgeon set `{NEEDS_SURGEON_SET}` (flagged for the team, any level):",
+        "",
+        "| measure | count | share | 95% interval |",
+        "|---|---|---|---|",
+        _line("personal decisions flagged", surgeon["personal_flagged"]),
+        _line("the same subjects in general flagged", surgeon["general_flagged"]),
         "",
         f"Frozen NLU test split `{NLU_TEST}` (reply topic):",
         "",
@@ -181,6 +204,7 @@ def markdown(report: dict) -> str:
         _line("fallback", nlu["fallback"]),
         _line("plain questions raised to same-day", nlu["plain_questions_raised_to_same_day"]),
         _line("plain questions flagged", nlu["plain_questions_flagged"]),
+        _line("personal questions flagged", nlu["personal_questions_flagged"]),
         "",
     ]
     for script, output in report["yardstick"].items():
@@ -199,7 +223,8 @@ def diagnose(rasa_url: str, root: Path) -> dict:
 def evaluate(rasa_url: str, root: Path) -> dict:
     webhook = f"{rasa_url}/webhooks/rest/webhook"
     return {
-        "triage": triage_report(webhook, read_unseen_triage(root / UNSEEN_TRIAGE)),
+        "triage": [triage_report(webhook, read_jsonl(root / path)) for path in FROZEN_TRIAGE_SETS],
+        "needs_surgeon": needs_surgeon_report(webhook, read_jsonl(root / NEEDS_SURGEON_SET)),
         "nlu": nlu_report(webhook, read_labelled(root / NLU_TEST), root / "data" / "answers"),
         "yardstick": yardstick(rasa_url, (root / YARDSTICK).resolve()),
     }

@@ -13,6 +13,15 @@ import zlib
 from pathlib import Path
 
 PROVENANCE = Path("data/nlu_provenance.csv")
+# The triage classifier's training descriptions.
+TRIAGE_EXAMPLES = Path("data/triage/examples.jsonl")
+# Frozen sets, only ever reported on, each from pages nothing else came from: symptom
+# descriptions with their triage ``level`` (the first frozen 2026-11, the second 2026-12, after
+# the first had been read to find a defect), and questions marked ``needs_surgeon`` (a personal
+# decision for the team, or the same subjects asked in general).
+FROZEN_TRIAGE_SETS = (Path("tests/triage/unseen.jsonl"), Path("tests/triage/unseen_2.jsonl"))
+NEEDS_SURGEON_SET = Path("tests/nlu/needs_surgeon_test.jsonl")
+FROZEN_SETS = (*FROZEN_TRIAGE_SETS, NEEDS_SURGEON_SET)
 # The intent metadata of the examples staff labelled in the console's inbox (data/nlu/reviewed.yml,
 # written by clinic_assistant.learning.reviewed). The triage classifier does not take them as
 # examples of level none (clinic_nlu.components.triage_classifier): a labeller choosing a

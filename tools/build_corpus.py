@@ -23,8 +23,12 @@ calibration and frozen test splits and the frozen triage set stay exactly as the
 a new message from a page already in one of them or from a yardstick page is dropped, and so
 is one too close to a held-out or yardstick message.
 
+A later frozen set (``clinic_common.corpus.FROZEN_SETS``) is written once with ``--freeze``:
+only pages nothing else came from, no message near one we have or one of the yardstick.
+
 Usage: python tools/build_corpus.py GATHER_DIR [--eval ../shared/eval]
        python tools/build_corpus.py --add BATCH.jsonl [BATCH.jsonl ...] [--eval ../shared/eval]
+       python tools/build_corpus.py --freeze GATHERED.jsonl tests/triage/unseen_2.jsonl
 """
 
 from __future__ import annotations
@@ -43,7 +47,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity  # noqa: E402
-from clinic_common.corpus import PROVENANCE, page_key, read_provenance  # noqa: E402
+from clinic_common.corpus import (  # noqa: E402
+    FROZEN_SETS,
+    FROZEN_TRIAGE_SETS,
+    PROVENANCE,
+    TRIAGE_EXAMPLES,
+    page_key,
+    read_provenance,
+)
 
 NLU_FILES = ("nlu_options", "nlu_recovery", "nlu_margins", "nlu_conversation")
 # Share of pages in each split of the NLU corpus (by a hash of the page address).
@@ -178,8 +189,8 @@ def drop_older_examples_near(held_out: list[str]) -> None:
 
 def write_triage(train: list[dict], unseen: list[dict]) -> None:
     fields = ("text", "level", "source", "note")
-    for rows, path in ((train, ROOT / "data" / "triage" / "examples.jsonl"),
-                       (unseen, ROOT / "tests" / "triage" / "unseen.jsonl")):  # fmt: skip
+    for rows, path in ((train, ROOT / TRIAGE_EXAMPLES),
+                       (unseen, ROOT / FROZEN_TRIAGE_SETS[0])):  # fmt: skip
         path.write_text(
             "".join(
                 json.dumps({k: r.get(k, "") for k in fields}, ensure_ascii=False) + "\n"
@@ -192,8 +203,12 @@ def add_batches(paths: list[Path], yardstick: list[str], excluded_pages: set[str
     """Add gathered batches to the training split; the held-out splits stay as frozen."""
     rows: list[dict] = list(read_provenance(ROOT / PROVENANCE))
     held_out_pages = {page_key(r["source"]) for r in rows if r["split"] != "train"}
-    triage_unseen = read_jsonl(ROOT / "tests" / "triage" / "unseen.jsonl")
-    frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen}
+    triage_unseen = read_jsonl(ROOT / FROZEN_TRIAGE_SETS[0])
+    later_frozen = [r for path in FROZEN_SETS[1:] if (ROOT / path).exists()
+                    for r in read_jsonl(ROOT / path)]  # fmt: skip
+    frozen_pages = held_out_pages | {page_key(r["source"]) for r in triage_unseen + later_frozen}
+    # Nothing learned from may be near a message of a later frozen set either.
+    yardstick = yardstick + [r["text"] for r in later_frozen]
     gathered = [r for path in paths for r in read_jsonl(path)]
     on_yardstick = [r for r in gathered if page_key(r["source"]) in excluded_pages]
     print(f"gathered: {len(gathered)}; dropped {len(on_yardstick)}: from a page of the yardstick")
@@ -234,8 +249,7 @@ def add_triage(
     wrong = sorted({r["level"] for r in batch} - set(TRIAGE_LEVELS))
     if wrong:
         raise SystemExit(f"unknown triage levels in the batch: {', '.join(wrong)}")
-    examples = ROOT / "data" / "triage" / "examples.jsonl"
-    train = [dict(r, split="train") for r in read_jsonl(examples)]
+    train = [dict(r, split="train") for r in read_jsonl(ROOT / TRIAGE_EXAMPLES)]
     print(f"triage descriptions in the new batches: {len(batch)}")
     fresh = [dict(r, split="train", new=True) for r in batch
              if page_key(r["source"]) not in frozen_pages]  # fmt: skip
@@ -251,10 +265,49 @@ def add_triage(
     print(f"  added to triage training: {len(added)} from {len(pages)} pages, {counts}")
 
 
+def freeze(gathered: Path, out: Path, yardstick: list[str], excluded_pages: set[str]) -> None:
+    """Freeze a new test set: pages nothing else came from, no message near any other.
+
+    Rows carry a triage ``level`` or a ``needs_surgeon`` mark. A frozen set is written once;
+    nothing is ever fitted on it, and later batches keep away from its pages and messages.
+    """
+    if out.exists():
+        raise SystemExit(f"{out} is frozen already; a frozen set is never rewritten")
+    rows = read_jsonl(gathered)
+    bad = [r["text"] for r in rows if r.get("level", "none") not in TRIAGE_LEVELS
+           or not isinstance(r.get("needs_surgeon", False), bool)
+           or ("level" in r) == ("needs_surgeon" in r)]  # fmt: skip
+    if bad:
+        raise SystemExit(f"rows without one valid level or needs_surgeon mark: {bad[:3]}")
+    ours: list[dict] = list(read_provenance(ROOT / PROVENANCE))
+    ours += [r for path in (TRIAGE_EXAMPLES, *FROZEN_SETS) if (ROOT / path).exists()
+             for r in read_jsonl(ROOT / path)]  # fmt: skip
+    used = excluded_pages | {page_key(r["source"]) for r in ours}
+    fresh = [r for r in rows if page_key(r["source"]) not in used]
+    print(f"{gathered}: {len(rows)} rows; dropped {len(rows) - len(fresh)}: from a page we or "
+          "the yardstick used")  # fmt: skip
+    # Within the set: repeats and yardstick near-copies go; then anything near a text we have.
+    kept = drop_near_duplicates([dict(r, split="test") for r in fresh], yardstick)
+    if kept:
+        closest = similarity([r["text"] for r in kept], [r["text"] for r in ours]).max(axis=1)
+        print(f"  dropped {int((closest >= NEAR_DUPLICATE).sum())}: near a message we have")
+        kept = [r for r, s in zip(kept, closest, strict=True) if s < NEAR_DUPLICATE]
+    fields = ("text", "level", "needs_surgeon", "source", "note")
+    out.write_text("".join(
+        json.dumps({k: r[k] for k in fields if k in r}, ensure_ascii=False) + "\n" for r in kept
+    ))  # fmt: skip
+    counts: dict[str, int] = defaultdict(int)
+    for r in kept:
+        counts[str(r.get("level", r.get("needs_surgeon")))] += 1
+    pages = {page_key(r["source"]) for r in kept}
+    print(f"  frozen {out}: {len(kept)} from {len(pages)} pages, {dict(counts)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gathered", type=Path, nargs="?")
     parser.add_argument("--add", type=Path, nargs="+", default=[], metavar="BATCH")
+    parser.add_argument("--freeze", type=Path, nargs=2, metavar=("GATHERED", "OUT"))
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     args = parser.parse_args()
     single, multi = read_yardstick(args.eval)
@@ -263,6 +316,9 @@ def main() -> None:
     print(f"yardstick messages checked against: {len(yardstick)}")
     if args.add:
         add_batches(args.add, yardstick, excluded)
+        return
+    if args.freeze:
+        freeze(args.freeze[0], args.freeze[1], yardstick, excluded)
         return
     if args.gathered is None:
         parser.error("give GATHER_DIR, or --add BATCH.jsonl ...")

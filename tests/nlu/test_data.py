@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity
-from clinic_common.corpus import page_key
+from clinic_common.corpus import FROZEN_SETS, TRIAGE_EXAMPLES, page_key
 
 YARDSTICK = Path(__file__).resolve().parents[3] / "shared" / "eval"
 
@@ -87,10 +87,26 @@ def test_no_message_we_gathered_comes_from_a_page_the_yardstick_was_written_from
     project_root, provenance
 ) -> None:
     ours = {page_key(row["source"]) for row in provenance}
-    for path in ("data/triage/examples.jsonl", "tests/triage/unseen.jsonl"):
-        lines = (project_root / path).read_text().splitlines()
-        ours |= {page_key(json.loads(line)["source"]) for line in lines if line.strip()}
+    for path in (TRIAGE_EXAMPLES, *FROZEN_SETS):
+        ours |= {page_key(row["source"]) for row in jsonl(project_root / path)}
     assert ours & yardstick_pages() == set()
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_each_later_frozen_set_has_pages_and_messages_of_its_own(project_root, provenance) -> None:
+    learned = [row for row in provenance if row["split"] == "train"]
+    learned += jsonl(project_root / TRIAGE_EXAMPLES)
+    learned_pages = {page_key(row["source"]) for row in learned}
+    for path in FROZEN_SETS[1:]:
+        frozen = jsonl(project_root / path)
+        assert len(frozen) >= 150, path
+        assert {page_key(row["source"]) for row in frozen} & learned_pages == set(), path
+        closest = similarity([r["text"] for r in frozen], [r["text"] for r in learned]).max(axis=1)
+        assert [r["text"] for r, s in zip(frozen, closest, strict=True)
+                if s >= NEAR_DUPLICATE] == [], path  # fmt: skip
 
 
 def test_every_gathered_example_names_the_page_it_came_from(provenance) -> None:
