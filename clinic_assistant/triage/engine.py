@@ -33,6 +33,15 @@ TEMPERATURE_WORDS = {
 }  # fmt: skip
 NEGATIONS = {"not", "never", "n't", "no"}
 NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d{1,2})?)(°?[cf])?$")
+# A bare reading with one decimal, in the range of a fever ("spiked 38.7", "it was 100.8"): a
+# temperature even without the word, unless something else is being measured (written from
+# the eighth batch of training descriptions, where such readings went unheard).
+BARE_READING = re.compile(r"^(?:3[89]|4[0-2]|100|10[1-6])[.,]\d$")
+OTHER_MEASURES = {
+    "kg", "kgs", "kilos", "lb", "lbs", "pounds", "stone", "st", "bmi", "weight", "weigh", "cm",
+    "mm", "ml", "mls", "%", "percent", "weeks", "wks", "days", "years", "hours", "minutes", "mins",
+    "size", "cup", "score", "ki67", "ki-67", "grade", "heart", "pulse", "bpm", "rate",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,11 @@ class TriageEngine:
                 nxt = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
                 if not unit and nxt in {"c", "f", "°c", "°f", "degrees", "°"}:
                     unit = nxt.strip("°")[:1]
-                if not unit and not (words & TEMPERATURE_WORDS):
+                if (
+                    not unit
+                    and not (words & TEMPERATURE_WORDS)
+                    and not (BARE_READING.match(token.lower_) and not words & OTHER_MEASURES)
+                ):
                     continue
                 value = float(match.group(1).replace(",", "."))
                 celsius = (value - 32) * 5 / 9 if unit == "f" or value > 45 else value

@@ -35,6 +35,26 @@ def test_reads_the_level_patients_mean(triage_engine: TriageEngine, text: str, l
     assert triage_engine.assess(text).level == level
 
 
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # New wording (not from any test set): readings without the word, collapse, overdose,
+        # blood loss with dizziness; and the look-alikes that are not signs.
+        ("spiked 38.9 this evening, is that from the op", "contact_team_today"),
+        ("my BMI is 38.5, is a reduction harder then?", "none"),
+        ("my son found me on the landing floor, no idea how I got there", "emergency"),
+        ("took 14 paracetamol since breakfast and now I'm so drowsy", "emergency"),
+        ("blood is seeping through the dressing and won't stop, and I'm dizzy", "emergency"),
+        ("I know I'm being paranoid but is a little itch normal?", "none"),
+        ("my lips have gone fat since the new antibiotics", "emergency"),
+    ],
+)
+def test_hears_signs_in_wording_from_the_eighth_batch(
+    triage_engine: TriageEngine, text: str, level: str
+) -> None:
+    assert triage_engine.assess(text).level == level
+
+
 def test_the_reason_names_the_sign_that_was_recognised(triage_engine: TriageEngine) -> None:
     assessment = triage_engine.assess("my flap has gone a dusky blue colour")
     assert assessment.reason == "a change in the colour or warmth of the flap or nipple"

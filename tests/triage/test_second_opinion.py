@@ -133,7 +133,7 @@ def test_a_denial_the_model_is_sure_is_a_symptom_report_keeps_the_opinion(
 def test_a_denial_beside_words_the_rules_do_not_know_still_takes_the_opinion(
     triage_engine: TriageEngine,
 ) -> None:
-    text = "no fever, but everything keeps going swimmy and grey"
+    text = "no fever, but everything keeps going swimmy and pale"
     assessment = triage_engine.assess(text)
     assert assessment.level == "none"
     raised = with_second_opinion(assessment, opinion("contact_team_today", SURE), "ask_recovery")
