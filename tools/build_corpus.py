@@ -37,6 +37,7 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -167,6 +168,18 @@ def rasa_nlu_yaml(by_intent: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def normalised(text: str) -> str:
+    """Case and punctuation aside: one example may not carry two intents."""
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
+def older_examples() -> list[str]:
+    """The hand-written training examples (data/nlu/*.yml, not the generated patients/)."""
+    lines = [line for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
+             for line in path.read_text().splitlines()]  # fmt: skip
+    return [line[8:] for line in lines if line.startswith("      - ")]
+
+
 def drop_older_examples_near(held_out: list[str]) -> None:
     """Remove hand-written training examples (data/nlu/*.yml) near a held-out or yardstick one.
 
@@ -224,6 +237,10 @@ def add_batches(paths: list[Path], yardstick: list[str], excluded_pages: set[str
     on_held_out = [r for r in batch if page_key(r["source"]) in frozen_pages]
     print(f"  dropped {len(on_held_out)}: from a page of a held-out split or the frozen triage set")
     batch = [r for r in batch if page_key(r["source"]) not in frozen_pages]
+    older = {normalised(text) for text in older_examples()}
+    repeats = [r for r in batch if normalised(r["text"]) in older]
+    print(f"  dropped {len(repeats)}: the same words as an older hand-written example")
+    batch = [r for r in batch if normalised(r["text"]) not in older]
     # The existing rows come first, so a repeat of one of them is what gets dropped; a new
     # message near a calibration or test message is dropped as the lower split's copy.
     kept = drop_near_duplicates(rows + batch, yardstick)
