@@ -19,16 +19,18 @@ from clinic_common.topics import read_labelled
 
 pytestmark = pytest.mark.conversation
 
-# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the seventh corpus
-# batch, the 0.65 threshold and questions the model leans towards personal): 67.4% right,
-# 21.1% wrong (after the sixth batch 64.5% and 21.7%; after the fourth 64.2% and 21.4%; before
-# best guesses were answered below the threshold 53.4% and 13.1%, README).
+# Measured with `make evaluate` (results/evaluate.md, 2026-12-01, after the eighth corpus
+# batches): 67.1% right, 21.7% wrong (after the seventh batch, the 0.65 threshold and questions
+# the model leans towards personal 67.4% and 21.1%; after the sixth 64.5% and 21.7%; after the
+# fourth 64.2% and 21.4%; before best guesses were answered below the threshold 53.4% and
+# 13.1%, README).
 RIGHT_FLOOR = 0.67
-WRONG_CEILING = 0.215
+WRONG_CEILING = 0.218
 # Plain questions (no sign, not a personal decision) flagged at all / raised to same-day:
-# 16 and 6 of 276 (after the sixth batch 16 and 5; README).
-FLAGGED_CEILING = 0.06
-RAISED_CEILING = 0.025
+# 17 and 7 of 276 after the eighth batches (after the seventh 16 and 6; after the sixth 16
+# and 5; README).
+FLAGGED_CEILING = 0.062
+RAISED_CEILING = 0.026
 
 
 @pytest.fixture(scope="module")

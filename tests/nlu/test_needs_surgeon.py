@@ -19,10 +19,11 @@ from clinic_common.corpus import NEEDS_SURGEON_SET
 
 pytestmark = pytest.mark.conversation
 
-# Measured on the running product, 2026-12-01, when the set was frozen: 73 of 122 personal
-# decisions flagged, 3 of 83 general questions.
-PERSONAL_FLAGGED_FLOOR = 0.59
-GENERAL_FLAGGED_CEILING = 0.04
+# Measured with `make evaluate`, 2026-12-01, after the eighth batches: 78 of 122 personal
+# decisions flagged, 3 of 83 general questions (when the set was frozen, on the seventh
+# batch's model: 73 and 3).
+PERSONAL_FLAGGED_FLOOR = 0.639
+GENERAL_FLAGGED_CEILING = 0.037
 
 
 @pytest.fixture(scope="module")
