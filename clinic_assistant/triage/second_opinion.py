@@ -8,8 +8,9 @@ cannot see: the symptom was denied, is over, was asked about in general or happe
 else in the past; or the message names no symptom the rules know and the NLU model did not take
 it for a symptom report (a question, a complaint, feelings; a best guess of a report counts as
 one for an emergency opinion only). There the opinion counts only when it is confident, and
-only for an urgent level; where every symptom named is denied and the model reads an
-information question, only for an emergency. The rules themselves never lower their own
+only for an urgent level; where the message speaks only of feelings, names no symptom and the
+NLU model reads it as worry, not at all; where every symptom named is denied and the model
+reads an information question, only for an emergency. The rules themselves never lower their own
 emergency signs told in the present.
 """
 
@@ -31,6 +32,7 @@ from clinic_common.topics import FALLBACK_INTENT, is_information_question
 # the opinion never raises such a message: a routine flag there is noise for the nurses.
 CONFIDENT = 0.6
 SYMPTOM_INTENT = "report_symptom"
+WORRY_INTENT = "express_worry"
 # A message that asks something: a question mark, or the way patients start a question.
 ASKS = re.compile(
     r"\?|\b(when|how long|how soon|can i|could i|is it ok|is it okay|should i|do i)\b", re.I
@@ -61,6 +63,17 @@ def _confident_denial(assessment: Assessment, intent: str, best_guess: str, text
     )
 
 
+def _only_feelings(assessment: Assessment, intent: str, best_guess: str) -> bool:
+    """Fear, panic, low mood or crying, with no symptom named, which the NLU model reads (or,
+    below its threshold, guesses) as worry: two readings agree there is no report. The
+    embedding hears the tone ("I keep crying about Friday" sounds like the same-day
+    descriptions that end "can it wait till Friday?"), not a sign; out of fold on the NLU's
+    training worries, 24 of 163 got an urgent opinion of 60% or more. Issue 12: feelings are
+    not symptoms."""
+    worry = intent == WORRY_INTENT or (intent == FALLBACK_INTENT and best_guess == WORRY_INTENT)
+    return worry and assessment.feelings and not assessment.symptoms_named
+
+
 def with_second_opinion(
     assessment: Assessment,
     opinion: Mapping[str, Any] | None,
@@ -74,7 +87,7 @@ def with_second_opinion(
     level = str(opinion["level"])
     signs = [f.effective_level for f in assessment.findings if f.level != "none"]
     rules_level = max(signs, key=rank, default="none")
-    if rank(level) <= rank(rules_level):
+    if rank(level) <= rank(rules_level) or _only_feelings(assessment, intent, best_guess):
         return assessment
     # The opinion counts in full for what reads as a report of symptoms: the rules found a sign,
     # or the NLU model took the message for a symptom report. Where the model only guesses a

@@ -60,6 +60,29 @@ def test_a_message_that_reads_as_no_report_needs_a_confident_opinion(
     )
 
 
+def test_feelings_the_model_reads_as_worry_are_not_raised_however_sure_the_opinion(
+    triage_engine: TriageEngine,
+) -> None:
+    for text in ("I keep crying about Friday", "so scared I can't think straight"):
+        feelings = triage_engine.assess(text)
+        assert feelings.feelings and not feelings.symptoms_named
+        sure = opinion("emergency", 0.95)
+        assert with_second_opinion(feelings, sure, "express_worry").level == "none"
+        guessed = with_second_opinion(feelings, sure, "nlu_fallback", "express_worry")
+        assert guessed.level == "none"
+
+
+def test_feelings_beside_a_symptom_word_still_take_a_sure_opinion(
+    triage_engine: TriageEngine,
+) -> None:
+    # Fear and a symptom the rules name but find no sign in: the opinion may still count.
+    text = "terrified, my boob feels really odd and tight tonight"
+    assessment = triage_engine.assess(text)
+    assert assessment.feelings and assessment.symptoms_named and assessment.level == "none"
+    raised = with_second_opinion(assessment, opinion("contact_team_today", SURE), "express_worry")
+    assert raised.level == "contact_team_today"
+
+
 def test_never_lowers_what_the_rules_found(triage_engine: TriageEngine) -> None:
     assessment = triage_engine.assess("my chest feels tight")
     assert with_second_opinion(assessment, opinion("none", 0.99)).level == "emergency"
