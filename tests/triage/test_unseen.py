@@ -26,7 +26,8 @@ pytestmark = pytest.mark.conversation
 FIRST, SECOND = FROZEN_TRIAGE_SETS
 # Measured with `make evaluate` (results/evaluate.md); a drop below fails.
 # 2026-12-01, after the eighth batch of descriptions and the patterns written from it: first
-# set 77/77, 94/97, 39/52, plain raised 15/107; second set 97/98, 128/131, 52/64, 11/124.
+# set 77/77, 94/97, 39/52, plain raised 15/107; second set 97/98, 128/131, 52/64, 10/124
+# (11/124 before feelings read as worry stopped taking the learned opinion).
 # (First set after the seventh batch: 77/77, 92/97, 38/52, 13/107; after the sixth: 77/77,
 # 93/97, 40/52, 16/107; after the fourth: 77/77, 94/97, 40/52, 18/107; before it 75/77, 95/97,
 # 38/52, 16/107. Second set when it was frozen, on the seventh batch's code: 96/98, 127/131,
@@ -36,7 +37,7 @@ FLOORS = {
     SECOND: {"emergency": 0.989, "contact_team_today": 0.977, "routine_followup": 0.812},
 }
 # Plain messages (feelings, negated or expected findings) raised to same-day or emergency.
-CEILING_NONE_RAISED = {FIRST: 0.141, SECOND: 0.089}
+CEILING_NONE_RAISED = {FIRST: 0.141, SECOND: 0.081}
 
 
 @pytest.fixture(scope="module", params=FROZEN_TRIAGE_SETS, ids=str)
