@@ -173,11 +173,24 @@ def normalised(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
+# The hand-written training examples: data/nlu/*.yml (the generated patients/ is not globbed).
+OLDER_EXAMPLES = ROOT / "data" / "nlu"
+EXAMPLE_PREFIX = "      - "
+
+
+def older_example_lines() -> list[tuple[Path, str]]:
+    """Each hand-written example line, with its file."""
+    return [(path, line) for path in sorted(OLDER_EXAMPLES.glob("*.yml"))
+            for line in path.read_text().splitlines()
+            if line.startswith(EXAMPLE_PREFIX)]  # fmt: skip
+
+
+def example_text(line: str) -> str:
+    return line[len(EXAMPLE_PREFIX) :]
+
+
 def older_examples() -> list[str]:
-    """The hand-written training examples (data/nlu/*.yml, not the generated patients/)."""
-    lines = [line for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
-             for line in path.read_text().splitlines()]  # fmt: skip
-    return [line[8:] for line in lines if line.startswith("      - ")]
+    return [example_text(line) for _, line in older_example_lines()]
 
 
 def drop_older_examples_near(held_out: list[str]) -> None:
@@ -186,17 +199,13 @@ def drop_older_examples_near(held_out: list[str]) -> None:
     The patient corpus keeps its splits apart by page; the older examples were written without
     pages, so any of them that says what a calibration or test message says goes instead.
     """
-    paths = sorted((ROOT / "data" / "nlu").glob("*.yml"))
-    entries = [(path, line) for path in paths for line in path.read_text().splitlines()
-               if line.startswith("      - ")]  # fmt: skip
-    texts = [line[8:] for _, line in entries]
+    entries = older_example_lines()
+    texts = [example_text(line) for _, line in entries]
     near = similarity(texts, held_out).max(axis=1) >= NEAR_DUPLICATE
-    doomed = {(path, line) for (path, line), hit in zip(entries, near, strict=True) if hit}
-    for path in paths:
+    doomed = {entry for entry, hit in zip(entries, near, strict=True) if hit}
+    for path in sorted({path for path, _ in doomed}):
         lines = path.read_text().splitlines()
-        kept = [line for line in lines if (path, line) not in doomed]
-        if len(kept) != len(lines):
-            path.write_text("\n".join(kept) + "\n")
+        path.write_text("\n".join(line for line in lines if (path, line) not in doomed) + "\n")
     print(f"  dropped {len(doomed)}: older training examples near a held-out or yardstick message")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clinic_assistant.evaluation import read_jsonl
 from clinic_assistant.similarity import NEAR_DUPLICATE, similarity
 from clinic_common.corpus import FROZEN_SETS, TRIAGE_EXAMPLES, page_key
 
@@ -88,20 +89,16 @@ def test_no_message_we_gathered_comes_from_a_page_the_yardstick_was_written_from
 ) -> None:
     ours = {page_key(row["source"]) for row in provenance}
     for path in (TRIAGE_EXAMPLES, *FROZEN_SETS):
-        ours |= {page_key(row["source"]) for row in jsonl(project_root / path)}
+        ours |= {page_key(row["source"]) for row in read_jsonl(project_root / path)}
     assert ours & yardstick_pages() == set()
-
-
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def test_each_later_frozen_set_has_pages_and_messages_of_its_own(project_root, provenance) -> None:
     learned = [row for row in provenance if row["split"] == "train"]
-    learned += jsonl(project_root / TRIAGE_EXAMPLES)
+    learned += read_jsonl(project_root / TRIAGE_EXAMPLES)
     learned_pages = {page_key(row["source"]) for row in learned}
     for path in FROZEN_SETS[1:]:
-        frozen = jsonl(project_root / path)
+        frozen = read_jsonl(project_root / path)
         assert len(frozen) >= 150, path
         assert {page_key(row["source"]) for row in frozen} & learned_pages == set(), path
         closest = similarity([r["text"] for r in frozen], [r["text"] for r in learned]).max(axis=1)
